@@ -1,0 +1,1 @@
+"""The Teams gRPC server: the tutorial's service, grown for the interop harness."""

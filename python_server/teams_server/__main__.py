@@ -1,0 +1,3 @@
+from teams_server.cli import main
+
+raise SystemExit(main())
