@@ -56,6 +56,11 @@ start() {
     return 0
   fi
   ensure_installed
+  # some installs start the service themselves (systemd/sysvinit hosts): then it is not ours
+  if [ ! -f "$PIDFILE" ] && engine_up; then
+    log "the docker.io install started an engine; using it (not recorded as started by this script)"
+    return 0
+  fi
   # A stale pidfile from a dead dockerd
   if [ -f "$PIDFILE" ] && ! kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then rm -f "$PIDFILE"; fi
   if [ -f "$PIDFILE" ]; then

@@ -82,7 +82,7 @@ class Call:
             call = self.callable.future(self.argument(), metadata=self.metadata, timeout=self.timeout)
             if self.cancel_after == 0:
                 call.cancel()
-            responses = [] if call.exception() else [call.result()]
+            responses = [] if call.cancelled() or call.exception() else [call.result()]
         return {
             "status": {"code": call.code().value[0], "message": call.details() or ""},
             "responses": [json_format.MessageToDict(r) for r in responses],

@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+'use strict';
+// teams-client: the tutorial's demo client, or with --contract the interop contract executor
+// (clients/CONTRACT.md): case requests as JSON lines on stdin, one result line each on stdout.
+
+const readline = require('node:readline');
+const { parseArgs } = require('node:util');
+const grpc = require('@grpc/grpc-js');
+const { loadDefinitions } = require('../lib/definitions');
+const { runLine } = require('../lib/contract');
+
+const USAGE = 'usage: teams-client [--target host:port] [--contract]';
+const DEMO_CITIES = ['Chicago', 'Philadelphia', 'Miami'];
+
+/** Demo: GetTeam for each demo city through the Teams stub built from the proto. */
+async function demo(packageDefinition, target) {
+  const { Teams } = grpc.loadPackageDefinition(packageDefinition);
+  const client = new Teams(target, grpc.credentials.createInsecure());
+  const getTeam = (request) =>
+    new Promise((resolve, reject) => {
+      client.getTeam(request, (err, response) => (err ? reject(err) : resolve(response)));
+    });
+  try {
+    for (const city of DEMO_CITIES) {
+      const team = await getTeam({ city });
+      console.log(`Teams client received: ${team.city} ${team.nickname}`);
+    }
+  } finally {
+    client.close();
+  }
+}
+
+/** Contract: run the cases of stdin one at a time, in order; return at end of input. */
+async function contract(packageDefinition, target) {
+  const client = new grpc.Client(target, grpc.credentials.createInsecure());
+  const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+  let lineNumber = 0;
+  try {
+    for await (const line of lines) {
+      lineNumber += 1;
+      if (line.trim() === '') {
+        continue;
+      }
+      const result = await runLine(client, packageDefinition, line, lineNumber);
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+    }
+  } finally {
+    client.close();
+  }
+}
+
+async function main() {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        target: { type: 'string', default: 'localhost:50051' },
+        contract: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (err) {
+    console.error(`teams-client: ${err.message}\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const packageDefinition = loadDefinitions();
+  await (values.contract ? contract : demo)(packageDefinition, values.target);
+}
+
+main().catch((err) => {
+  console.error(`teams-client: ${err.message}`);
+  process.exitCode = 1;
+});

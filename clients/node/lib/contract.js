@@ -1,0 +1,216 @@
+'use strict';
+// The contract executor (see clients/CONTRACT.md): runs one case request through a generic
+// grpc.Client, using only the loaded method definitions, and reports what it observed.
+
+const grpc = require('@grpc/grpc-js');
+const { findMethod } = require('./definitions');
+
+/** A case that cannot be run at all; it is answered with `error`, not with a gRPC status. */
+class CaseError extends Error {}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+// Requests are serialized up front (so that a bad one fails the case before anything is sent),
+// then handed to grpc-js as they are.
+const alreadySerialized = (buffer) => buffer;
+
+/** Parses and runs one stdin line; always resolves to a result object, never rejects. */
+async function runLine(client, packageDefinition, line, lineNumber) {
+  let id = `line-${lineNumber}`;
+  try {
+    let request;
+    try {
+      request = JSON.parse(line);
+    } catch (err) {
+      throw new CaseError(`cannot parse the case as JSON: ${err.message}`);
+    }
+    if (typeof request?.id === 'string' && request.id !== '') {
+      id = request.id;
+    }
+    const plan = planCall(packageDefinition, request);
+    return { id, ...(await execute(client, plan)) };
+  } catch (err) {
+    if (!(err instanceof CaseError)) {
+      console.error(`case ${id}:`, err);
+    }
+    return { id, error: err.message };
+  }
+}
+
+/** Validates a case request and turns it into everything a call needs. Throws CaseError. */
+function planCall(packageDefinition, request) {
+  if (request === null || typeof request !== 'object' || Array.isArray(request)) {
+    throw new CaseError('a case must be a JSON object');
+  }
+  const { id, method, requests, metadata = {}, timeout_ms: timeoutMs, path } = request;
+  const cancelAfter = request.cancel_after_responses;
+  if (typeof id !== 'string' || id === '') {
+    throw new CaseError('"id" must be a non-empty string');
+  }
+  if (typeof method !== 'string') {
+    throw new CaseError('"method" must be a string "Service/Method"');
+  }
+  const definition = findMethod(packageDefinition, method);
+  if (!definition) {
+    throw new CaseError(`unknown method ${method}`);
+  }
+  if (!Array.isArray(requests)) {
+    throw new CaseError('"requests" must be a list of messages');
+  }
+  if (!definition.requestStream && requests.length !== 1) {
+    throw new CaseError(`${method} takes exactly one request, got ${requests.length}`);
+  }
+  if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0)) {
+    throw new CaseError('"timeout_ms" must be a positive integer');
+  }
+  if (cancelAfter !== undefined && !(Number.isInteger(cancelAfter) && cancelAfter >= 0)) {
+    throw new CaseError('"cancel_after_responses" must be a non-negative integer');
+  }
+  if (path !== undefined && !(typeof path === 'string' && path.startsWith('/'))) {
+    throw new CaseError('"path" must be a string starting with "/"');
+  }
+  return {
+    definition,
+    path: path ?? definition.path,
+    messages: requests.map((message, i) => serialize(definition, message, i)),
+    metadata: toMetadata(metadata),
+    timeoutMs,
+    cancelAfter,
+  };
+}
+
+/** Encodes one request message given in proto3 JSON (lowerCamelCase names). */
+function serialize(definition, message, index) {
+  const where = `requests[${index}]`;
+  if (message === null || typeof message !== 'object' || Array.isArray(message)) {
+    throw new CaseError(`${where} must be a JSON object`);
+  }
+  // protobufjs ignores unknown names, so check the top-level field names here.
+  const type = definition.requestType.type;
+  const fields = new Set(type.field.map((field) => field.name));
+  const unknown = Object.keys(message).filter((name) => !fields.has(name));
+  if (unknown.length > 0) {
+    throw new CaseError(`${where}: ${type.name} has no field ${unknown.join(', ')}`);
+  }
+  try {
+    return definition.requestSerialize(message);
+  } catch (err) {
+    throw new CaseError(`${where} does not match ${type.name}: ${err.message}`);
+  }
+}
+
+/** Builds grpc-js Metadata from `{key: [values]}`; `-bin` values are base64 in the case. */
+function toMetadata(json) {
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    throw new CaseError('"metadata" must be an object of lists');
+  }
+  const metadata = new grpc.Metadata();
+  for (const [key, values] of Object.entries(json)) {
+    if (!Array.isArray(values) || !values.every((value) => typeof value === 'string')) {
+      throw new CaseError(`metadata ${key}: values must be a list of strings`);
+    }
+    for (const value of values) {
+      const binary = key.endsWith('-bin');
+      if (binary && !BASE64.test(value)) {
+        throw new CaseError(`metadata ${key}: ${JSON.stringify(value)} is not padded base64`);
+      }
+      try {
+        metadata.add(key, binary ? Buffer.from(value, 'base64') : value);
+      } catch (err) {
+        throw new CaseError(`metadata ${key}: ${err.message}`);
+      }
+    }
+  }
+  return metadata;
+}
+
+/** grpc-js Metadata → `{key: [values]}`, Buffers (the `-bin` values) base64-encoded. */
+function metadataToJson(metadata) {
+  const json = {};
+  for (const [key, values] of Object.entries(metadata?.toJSON() ?? {})) {
+    json[key] = values.map((value) => (Buffer.isBuffer(value) ? value.toString('base64') : value));
+  }
+  return json;
+}
+
+/**
+ * Starts the call with the make*Request that fits the method's kind and resolves once its final
+ * status has arrived (and, for response streams, every message has been read).
+ */
+function execute(client, { definition, path, messages, metadata, timeoutMs, cancelAfter }) {
+  return new Promise((resolve) => {
+    const { requestStream, responseStream, responseDeserialize } = definition;
+    const options = timeoutMs === undefined ? {} : { deadline: Date.now() + timeoutMs };
+    const responses = [];
+    let initialMetadata = {};
+    let status;
+    let callbackError; // unary responses: the callback may report what the status event does not
+    let drained = !responseStream;
+    let call;
+
+    const finish = () => {
+      if (!status || !drained) {
+        return;
+      }
+      const { code, details } = callbackError ?? status;
+      resolve({
+        status: { code, message: details },
+        responses,
+        initial_metadata: initialMetadata,
+        trailing_metadata: metadataToJson(status.metadata),
+      });
+    };
+    const onResponse = (message) => {
+      responses.push(message);
+      if (responses.length === cancelAfter) {
+        call.cancel();
+      }
+    };
+    const onUnaryResponse = (err, message) => {
+      if (err) {
+        callbackError = err;
+      } else {
+        onResponse(message);
+      }
+    };
+
+    const common = [path, alreadySerialized, responseDeserialize];
+    if (!requestStream && !responseStream) {
+      call = client.makeUnaryRequest(...common, messages[0], metadata, options, onUnaryResponse);
+    } else if (!requestStream) {
+      call = client.makeServerStreamRequest(...common, messages[0], metadata, options);
+    } else if (!responseStream) {
+      call = client.makeClientStreamRequest(...common, metadata, options, onUnaryResponse);
+    } else {
+      call = client.makeBidiStreamRequest(...common, metadata, options);
+    }
+
+    call.on('metadata', (headers) => {
+      initialMetadata = metadataToJson(headers);
+    });
+    call.on('status', (finalStatus) => {
+      status = finalStatus;
+      finish();
+    });
+    // Streams also emit a non-OK status as 'error'; the 'status' event reports it.
+    call.on('error', () => {});
+    if (responseStream) {
+      call.on('data', onResponse);
+      call.on('end', () => {
+        drained = true;
+        finish();
+      });
+    }
+
+    if (cancelAfter === 0) {
+      call.cancel();
+    } else if (requestStream) {
+      for (const message of messages) {
+        call.write(message);
+      }
+      call.end();
+    }
+  });
+}
+
+module.exports = { runLine, planCall, metadataToJson };
