@@ -11,9 +11,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "gen"))
 
-import grpc  # noqa: E402
-import teams_pb2  # noqa: E402
-import teams_pb2_grpc  # noqa: E402
+import grpc
+import teams_pb2
+import teams_pb2_grpc
 
 DEMO_CITIES = ("Chicago", "Philadelphia", "Miami")
 

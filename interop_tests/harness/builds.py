@@ -61,13 +61,20 @@ def ensure_built(
             step = list(step)
             log.write(f"$ {' '.join(step)}\n")
             log.flush()
-            done = subprocess.run(step, cwd=cwd, env={**os.environ, **(env or {})}, stdout=log,
-                                  stderr=subprocess.STDOUT, check=False)
+            done = subprocess.run(
+                step,
+                cwd=cwd,
+                env={**os.environ, **(env or {})},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                check=False,
+            )
             if done.returncode != 0:
                 log.close()
                 tail = "\n".join(log_path.read_text(encoding="utf-8").splitlines()[-25:])
-                raise BuildError(f"{name}: `{' '.join(step)}` exited {done.returncode} "
-                                 f"(full log: {log_path}):\n{tail}")
+                raise BuildError(
+                    f"{name}: `{' '.join(step)}` exited {done.returncode} (full log: {log_path}):\n{tail}"
+                )
     stamp.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text(current)
     return True

@@ -136,8 +136,18 @@ def _resolve(value: Any) -> Any:
 
 
 def _build(case_id: str, spec: dict, default_method: str | None, schema: ProtoSchema) -> Case:
-    known = {"method", "requests", "metadata", "timeout_ms", "cancel_after_responses", "path",
-             "requires", "expect", "description", "for_each_team"}
+    known = {
+        "method",
+        "requests",
+        "metadata",
+        "timeout_ms",
+        "cancel_after_responses",
+        "path",
+        "requires",
+        "expect",
+        "description",
+        "for_each_team",
+    }
     if unknown := set(spec) - known:
         raise ValueError(f"unknown keys {sorted(unknown)}")
     spec = _resolve(spec)

@@ -20,8 +20,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run the interop matrix and print the table")
     run.add_argument("--backend", choices=["native", "docker"], default="native")
-    run.add_argument("--languages", type=lambda s: [x for x in s.split(",") if x],
-                     help="comma-separated client languages (default: every client in clients/)")
+    run.add_argument(
+        "--languages",
+        type=lambda s: [x for x in s.split(",") if x],
+        help="comma-separated client languages (default: every client in clients/)",
+    )
     run.add_argument("--cases", default="*", help="shell-style pattern of case ids (default: all)")
     commands.add_parser("cases", help="list the case ids of the catalogue")
     return parser

@@ -11,8 +11,20 @@ from pathlib import Path
 
 from harness.paths import CLIENTS_DIR
 
-FEATURES = frozenset({"unary", "server_streaming", "client_streaming", "bidi_streaming", "metadata",
-                      "binary_metadata", "deadline", "cancellation", "health", "path_override"})
+FEATURES = frozenset(
+    {
+        "unary",
+        "server_streaming",
+        "client_streaming",
+        "bidi_streaming",
+        "metadata",
+        "binary_metadata",
+        "deadline",
+        "cancellation",
+        "health",
+        "path_override",
+    }
+)
 
 
 class ManifestError(ValueError):

@@ -47,8 +47,9 @@ def unmatched_patterns(client: ClientSpec, catalogue: list[Case]) -> list[str]:
     return [p for p in client.known_failing if not any(fnmatch.fnmatchcase(i, p) for i in ids)]
 
 
-def run_matrix(backend: Backend, clients: list[ClientSpec], cases: list[Case], schema: ProtoSchema,
-               progress: Progress) -> MatrixRun:
+def run_matrix(
+    backend: Backend, clients: list[ClientSpec], cases: list[Case], schema: ProtoSchema, progress: Progress
+) -> MatrixRun:
     matrix = MatrixRun(backend=backend.name, cases=cases, clients=clients)
     backend.prepare(clients)
     backend.start_server()
@@ -66,8 +67,11 @@ def run_matrix(backend: Backend, clients: list[ClientSpec], cases: list[Case], s
             matrix.runs[language] = run
             matrix.results[language] = observed
     for case in cases:
-        by_language = {c.language: matrix.results[c.language][case.id]
-                       for c in clients if case.id in matrix.results[c.language]}
+        by_language = {
+            c.language: matrix.results[c.language][case.id]
+            for c in clients
+            if case.id in matrix.results[c.language]
+        }
         for client in clients:
             matrix.verdicts[(client.language, case.id)] = judge(case, client, by_language)
     return matrix
@@ -81,8 +85,10 @@ def _observe(client: ClientSpec, cases: list[Case], run: ClientRun, schema) -> d
         return {case.id: Observed(error=f"{violation}\n{_stderr_tail(run)}") for case in cases}
     if run.exit_code != 0:
         problem = f"the {client.language} client exited with {run.exit_code}\n{_stderr_tail(run)}"
-        return {case_id: (o if not o.error else Observed(error=f"{o.error}; {problem}"))
-                for case_id, o in observed.items()}
+        return {
+            case_id: (o if not o.error else Observed(error=f"{o.error}; {problem}"))
+            for case_id, o in observed.items()
+        }
     return observed
 
 

@@ -53,8 +53,15 @@ class ProtoSchema:
 def _compile(proto_dir: str) -> descriptor_pb2.FileDescriptorSet:
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "teams.binpb"
-        command = [sys.executable, "-m", "grpc_tools.protoc", f"-I{proto_dir}", "--include_imports",
-                   f"--descriptor_set_out={out}", f"{proto_dir}/teams.proto"]
+        command = [
+            sys.executable,
+            "-m",
+            "grpc_tools.protoc",
+            f"-I{proto_dir}",
+            "--include_imports",
+            f"--descriptor_set_out={out}",
+            f"{proto_dir}/teams.proto",
+        ]
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"protoc could not compile {proto_dir}/teams.proto:\n{done.stderr}")

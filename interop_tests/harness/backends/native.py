@@ -50,8 +50,10 @@ class NativeBackend(Backend):
 
     def _build_server(self) -> None:
         venv = self.work_dir / "server-venv"
-        steps = [[sys.executable, "-m", "venv", "--clear", str(venv)],
-                 [str(venv / "bin" / "pip"), "install", "--quiet", str(SERVER_DIR)]]
+        steps = [
+            [sys.executable, "-m", "venv", "--clear", str(venv)],
+            [str(venv / "bin" / "pip"), "install", "--quiet", str(SERVER_DIR)],
+        ]
         self._build("server", [PROTO_DIR, SERVER_DIR], steps, SERVER_DIR, skipped=["build"])
 
     def _build_client(self, client: ClientSpec) -> None:
@@ -72,7 +74,9 @@ class NativeBackend(Backend):
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self.server = subprocess.Popen(
             [str(executable), "--host", "127.0.0.1", "--port", "0", "--test-hooks"],
-            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
         )
         port = self._read_port(log_path)
         self.target = f"127.0.0.1:{port}"
@@ -96,13 +100,19 @@ class NativeBackend(Backend):
         started = time.monotonic()
         try:
             done = subprocess.run(
-                argv, cwd=client.directory, input="\n".join(request_lines) + "\n", capture_output=True,
-                text=True, encoding="utf-8", timeout=CLIENT_TIMEOUT_SECONDS,
+                argv,
+                cwd=client.directory,
+                input="\n".join(request_lines) + "\n",
+                capture_output=True,
+                text=True,
+                encoding="utf-8",
+                timeout=CLIENT_TIMEOUT_SECONDS,
                 env={**os.environ, "TEAMS_PROTO_DIR": str(PROTO_DIR)},
             )
         except subprocess.TimeoutExpired as expired:
-            return ClientRun(_text(expired.stdout), _text(expired.stderr) + "\n(timed out)", -1,
-                             time.monotonic() - started)
+            return ClientRun(
+                _text(expired.stdout), _text(expired.stderr) + "\n(timed out)", -1, time.monotonic() - started
+            )
         return ClientRun(done.stdout, done.stderr, done.returncode, time.monotonic() - started)
 
     def close(self) -> None:

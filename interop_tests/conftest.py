@@ -1,0 +1,84 @@
+"""pytest wiring for the interop matrix: options, the one matrix run per session, and the table.
+
+``test_interop[<language>-<case>]`` items are generated from the catalogue and the client
+manifests; the matrix itself runs once (one client process per language) the first time an item
+needs it, and the language x case table is printed at the end of the session.
+"""
+
+import pytest
+
+from harness import clients as client_manifests
+from harness import report
+from harness.backends import make_backend
+from harness.cases import load_catalogue
+from harness.matrix import run_matrix, supported
+from harness.paths import PROTO_DIR
+from harness.progress import Progress
+from harness.schema import ProtoSchema
+
+_MATRIX_KEY = pytest.StashKey["Plan"]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("interop")
+    group.addoption(
+        "--backend",
+        choices=["native", "docker"],
+        default="native",
+        help="where the server and clients run (default: native)",
+    )
+    group.addoption("--languages", default="", help="comma-separated client languages (default: all)")
+
+
+class Plan:
+    """What this session will run: the schema, the catalogue and the chosen clients."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.schema = ProtoSchema.compile(PROTO_DIR)
+        self.catalogue = load_catalogue(self.schema)
+        languages = [x for x in config.getoption("languages").split(",") if x]
+        self.clients = client_manifests.select(client_manifests.discover(), languages)
+        self.backend = config.getoption("backend")
+        self.matrix = None
+
+    def run(self):
+        if self.matrix is None:
+            with make_backend(self.backend, Progress()) as backend:
+                self.matrix = run_matrix(backend, self.clients, self.catalogue, self.schema, backend.progress)
+        return self.matrix
+
+
+def plan_of(config: pytest.Config) -> Plan:
+    if _MATRIX_KEY not in config.stash:
+        config.stash[_MATRIX_KEY] = Plan(config)
+    return config.stash[_MATRIX_KEY]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "interop_pair" in metafunc.fixturenames:
+        plan = plan_of(metafunc.config)
+        pairs = [(c, case) for c in plan.clients for case in supported(c, plan.catalogue)]
+        metafunc.parametrize("interop_pair", pairs, ids=[f"{c.language}-{case.id}" for c, case in pairs])
+    if "client" in metafunc.fixturenames:
+        plan = plan_of(metafunc.config)
+        metafunc.parametrize("client", plan.clients, ids=[c.language for c in plan.clients])
+
+
+@pytest.fixture(scope="session")
+def plan(request: pytest.FixtureRequest) -> Plan:
+    return plan_of(request.config)
+
+
+@pytest.fixture(scope="session")
+def matrix(plan: Plan):
+    return plan.run()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    plan = config.stash.get(_MATRIX_KEY, None)
+    if plan is None or plan.matrix is None:
+        return
+    terminalreporter.section(f"interop matrix ({plan.backend})")
+    terminalreporter.write_line(report.table(plan.matrix))
+    terminalreporter.write_line("")
+    terminalreporter.write_line(report.summary(plan.matrix))
