@@ -44,7 +44,12 @@ class TeamsServer:
         self._server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=options.max_workers),
             interceptors=interceptors,
-            options=[("grpc.max_receive_message_length", options.max_receive_message_bytes)],
+            options=[
+                ("grpc.max_receive_message_length", options.max_receive_message_bytes),
+                # gRPC shares ports by default (SO_REUSEPORT): a second server would silently
+                # split the traffic. A port in use must be an error instead.
+                ("grpc.so_reuseport", 0),
+            ],
         )
         teams_pb2_grpc.add_TeamsServicer_to_server(TeamsService(), self._server)
         self._health = health.HealthServicer()
