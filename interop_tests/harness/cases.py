@@ -19,6 +19,7 @@ from typing import Any
 
 import grpc
 import yaml
+from google.protobuf import json_format
 
 from harness import roster
 from harness.paths import CASES_DIR
@@ -93,7 +94,7 @@ def load_topic(path: Path, schema: ProtoSchema) -> list[Case]:
             case_id = f"{topic}_{case_name}"
             try:
                 cases.append(_build(case_id, concrete, default_method, schema))
-            except (KeyError, TypeError, ValueError) as error:
+            except (KeyError, TypeError, ValueError, json_format.Error) as error:
                 raise CatalogueError(f"{path.name}: case {case_name!r}: {error}") from error
     return cases
 

@@ -1,0 +1,25 @@
+#!/bin/sh
+# Lints each client with its own ecosystem's tools: gofmt + go vet for Go, eslint for Node.
+# (Python, the server and the harness are linted by ruff from tox.) Stubs are generated first,
+# since go vet type-checks the generated package too.
+set -eu
+cd "$(dirname "$0")/.."
+
+echo "== go: gofmt, go vet"
+(
+  cd clients/go
+  sh build.sh
+  unformatted=$(gofmt -l $(find . -name '*.go' -not -path './gen/*'))
+  if [ -n "$unformatted" ]; then
+    echo "gofmt would change: $unformatted" >&2
+    exit 1
+  fi
+  go vet ./...
+)
+
+echo "== node: eslint"
+(
+  cd clients/node
+  npm ci --no-audit --no-fund --loglevel=error
+  npm run --silent lint
+)
