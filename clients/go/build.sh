@@ -36,4 +36,4 @@ protoc -I "$proto_dir" \
 	--go-grpc_out=gen/teamspb --go-grpc_opt=paths=source_relative \
 	"$@" "$proto_dir"/*.proto
 
-go build -trimpath -o bin/teams-client ./cmd/teams-client
+go build -o bin/teams-client ./cmd/teams-client
