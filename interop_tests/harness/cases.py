@@ -156,7 +156,8 @@ def _build(case_id: str, spec: dict, default_method: str | None, schema: ProtoSc
     if not method:
         raise ValueError("no method (set it on the case or at the top of the file)")
     descriptor = schema.method(method)
-    requests = tuple(canonical(schema.request(method, r)) for r in spec.get("requests", []))
+    # proto3 JSON (lowerCamelCase names), as the contract promises clients
+    requests = tuple(json_format.MessageToDict(schema.request(method, r)) for r in spec.get("requests", []))
     if not descriptor.client_streaming and len(requests) != 1:
         raise ValueError(f"{method} takes exactly one request, got {len(requests)}")
     metadata = {key: [str(v) for v in _as_list(values)] for key, values in spec.get("metadata", {}).items()}

@@ -67,7 +67,20 @@ def parse_result(case: Case, result: dict[str, Any], schema: ProtoSchema) -> Obs
 
 
 def _application_metadata(metadata: dict[str, list[str]] | None) -> dict[str, list[str]]:
-    return {k: list(v) for k, v in sorted((metadata or {}).items()) if not is_transport_header(k)}
+    """Application keys only, each ASCII key's values split on commas.
+
+    HTTP/2 lets a peer join repeated header values with ", " and gRPC calls the two forms
+    equivalent; Node's HTTP/2 layer does join them. Binary values are base64, so never joined.
+    """
+    result = {}
+    for key, values in sorted((metadata or {}).items()):
+        if is_transport_header(key):
+            continue
+        if key.endswith("-bin"):
+            result[key] = list(values)
+        else:
+            result[key] = [part.strip() for value in values for part in value.split(",")]
+    return result
 
 
 def request_lines(cases: list[Case]) -> list[str]:

@@ -43,7 +43,7 @@ cases:
     expect: {responses: {$roster: {prefix: Bo}}}
 """)
     (case,) = load_topic(path, schema)
-    assert case.requests == ({"city_prefix": "ababab"},)
+    assert case.requests == ({"cityPrefix": "ababab"},)
     assert case.metadata == {"x-teams-status-message-bin": ["w6k="]}
     assert case.expect.responses == ({"city": "Boston", "nickname": "Revolutionaries"},)
 

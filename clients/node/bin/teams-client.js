@@ -13,7 +13,7 @@ const USAGE = 'usage: teams-client [--target host:port] [--contract]';
 const DEMO_CITIES = ['Chicago', 'Philadelphia', 'Miami'];
 
 /** Demo: GetTeam for each demo city through the Teams stub built from the proto. */
-async function demo(packageDefinition, target) {
+async function demo({ packageDefinition }, target) {
   const { Teams } = grpc.loadPackageDefinition(packageDefinition);
   const client = new Teams(target, grpc.credentials.createInsecure());
   const getTeam = (request) =>
@@ -31,7 +31,7 @@ async function demo(packageDefinition, target) {
 }
 
 /** Contract: run the cases of stdin one at a time, in order; return at end of input. */
-async function contract(packageDefinition, target) {
+async function contract(definitions, target) {
   const client = new grpc.Client(target, grpc.credentials.createInsecure());
   const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
   let lineNumber = 0;
@@ -41,12 +41,18 @@ async function contract(packageDefinition, target) {
       if (line.trim() === '') {
         continue;
       }
-      const result = await runLine(client, packageDefinition, line, lineNumber);
+      const result = await runLine(client, definitions, line, lineNumber);
       process.stdout.write(`${JSON.stringify(result)}\n`);
     }
   } finally {
     client.close();
   }
+  // Every result is written. Should grpc-js still hold a socket open, do not hang the harness:
+  // this timer does not itself keep the process alive.
+  setTimeout(() => {
+    console.error('teams-client: exiting although grpc-js still holds open handles');
+    process.exit();
+  }, 2000).unref();
 }
 
 async function main() {
@@ -68,8 +74,8 @@ async function main() {
     console.log(USAGE);
     return;
   }
-  const packageDefinition = loadDefinitions();
-  await (values.contract ? contract : demo)(packageDefinition, values.target);
+  const definitions = loadDefinitions();
+  await (values.contract ? contract : demo)(definitions, values.target);
 }
 
 main().catch((err) => {

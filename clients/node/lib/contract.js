@@ -4,6 +4,7 @@
 
 const grpc = require('@grpc/grpc-js');
 const { findMethod } = require('./definitions');
+const { fromProto3Json, ProtoJsonError } = require('./proto-json');
 
 /** A case that cannot be run at all; it is answered with `error`, not with a gRPC status. */
 class CaseError extends Error {}
@@ -15,7 +16,7 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 const alreadySerialized = (buffer) => buffer;
 
 /** Parses and runs one stdin line; always resolves to a result object, never rejects. */
-async function runLine(client, packageDefinition, line, lineNumber) {
+async function runLine(client, definitions, line, lineNumber) {
   let id = `line-${lineNumber}`;
   try {
     let request;
@@ -27,7 +28,7 @@ async function runLine(client, packageDefinition, line, lineNumber) {
     if (typeof request?.id === 'string' && request.id !== '') {
       id = request.id;
     }
-    const plan = planCall(packageDefinition, request);
+    const plan = planCall(definitions, request);
     return { id, ...(await execute(client, plan)) };
   } catch (err) {
     if (!(err instanceof CaseError)) {
@@ -38,7 +39,7 @@ async function runLine(client, packageDefinition, line, lineNumber) {
 }
 
 /** Validates a case request and turns it into everything a call needs. Throws CaseError. */
-function planCall(packageDefinition, request) {
+function planCall(definitions, request) {
   if (request === null || typeof request !== 'object' || Array.isArray(request)) {
     throw new CaseError('a case must be a JSON object');
   }
@@ -50,10 +51,11 @@ function planCall(packageDefinition, request) {
   if (typeof method !== 'string') {
     throw new CaseError('"method" must be a string "Service/Method"');
   }
-  const definition = findMethod(packageDefinition, method);
-  if (!definition) {
+  const found = findMethod(definitions, method);
+  if (!found) {
     throw new CaseError(`unknown method ${method}`);
   }
+  const { definition } = found;
   if (!Array.isArray(requests)) {
     throw new CaseError('"requests" must be a list of messages');
   }
@@ -72,30 +74,20 @@ function planCall(packageDefinition, request) {
   return {
     definition,
     path: path ?? definition.path,
-    messages: requests.map((message, i) => serialize(definition, message, i)),
+    messages: requests.map((message, i) => serialize(found, message, i)),
     metadata: toMetadata(metadata),
     timeoutMs,
     cancelAfter,
   };
 }
 
-/** Encodes one request message given in proto3 JSON (lowerCamelCase names). */
-function serialize(definition, message, index) {
-  const where = `requests[${index}]`;
-  if (message === null || typeof message !== 'object' || Array.isArray(message)) {
-    throw new CaseError(`${where} must be a JSON object`);
-  }
-  // protobufjs ignores unknown names, so check the top-level field names here.
-  const type = definition.requestType.type;
-  const fields = new Set(type.field.map((field) => field.name));
-  const unknown = Object.keys(message).filter((name) => !fields.has(name));
-  if (unknown.length > 0) {
-    throw new CaseError(`${where}: ${type.name} has no field ${unknown.join(', ')}`);
-  }
+/** Encodes one request message given in proto3 JSON. Throws CaseError. */
+function serialize({ definition, requestType }, message, index) {
   try {
-    return definition.requestSerialize(message);
+    return definition.requestSerialize(fromProto3Json(requestType, message, `requests[${index}]`));
   } catch (err) {
-    throw new CaseError(`${where} does not match ${type.name}: ${err.message}`);
+    const problem = err instanceof ProtoJsonError ? err.message : `requests[${index}]: ${err.message}`;
+    throw new CaseError(problem);
   }
 }
 
@@ -161,6 +153,9 @@ function execute(client, { definition, path, messages, metadata, timeoutMs, canc
       });
     };
     const onResponse = (message) => {
+      if (responses.length === cancelAfter) {
+        return; // cancelled: a message grpc-js had already buffered is not read
+      }
       responses.push(message);
       if (responses.length === cancelAfter) {
         call.cancel();
@@ -204,8 +199,11 @@ function execute(client, { definition, path, messages, metadata, timeoutMs, canc
 
     if (cancelAfter === 0) {
       call.cancel();
-    } else if (requestStream) {
-      for (const message of messages) {
+    }
+    if (requestStream) {
+      // Half-close even a cancelled call: grpc-js keeps the connection referenced (and the
+      // process alive after client.close()) for a request stream that was never ended.
+      for (const message of cancelAfter === 0 ? [] : messages) {
         call.write(message);
       }
       call.end();
@@ -213,4 +211,4 @@ function execute(client, { definition, path, messages, metadata, timeoutMs, canc
   });
 }
 
-module.exports = { runLine, planCall, metadataToJson };
+module.exports = { runLine };
