@@ -49,3 +49,13 @@ def test_missing_and_unknown_answers(schema) -> None:
         parse_output([CASE], '{"id": "other", "status": {"code": 0}}\n', schema)
     with pytest.raises(ContractViolation, match="not JSON"):
         parse_output([CASE], "hello\n", schema)
+
+
+def test_joined_ascii_metadata_values_equal_separate_ones(schema) -> None:
+    """Node's HTTP/2 layer joins repeated header values with ", "; gRPC calls that equivalent."""
+    joined = parse_result(CASE, {"id": "c1", "status": {"code": 0},
+                                 "initial_metadata": {"x-a": ["first, second"], "x-b-bin": ["AA==,AQ=="]}}, schema)
+    separate = parse_result(CASE, {"id": "c1", "status": {"code": 0},
+                                   "initial_metadata": {"x-a": ["first", "second"], "x-b-bin": ["AA==,AQ=="]}}, schema)
+    assert joined.initial_metadata == separate.initial_metadata == {"x-a": ["first", "second"],
+                                                                   "x-b-bin": ["AA==,AQ=="]}
