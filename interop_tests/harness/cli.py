@@ -19,7 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="interop", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run the interop matrix and print the table")
-    run.add_argument("--backend", choices=["native", "docker"], default="native")
+    run.add_argument("--backend", choices=["native", "docker", "compose"], default="native")
     run.add_argument(
         "--languages",
         type=lambda s: [x for x in s.split(",") if x],

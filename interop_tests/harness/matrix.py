@@ -66,15 +66,34 @@ def run_matrix(
         for language, run, observed in pool.map(run_one, clients):
             matrix.runs[language] = run
             matrix.results[language] = observed
-    for case in cases:
+    return judge_matrix(matrix)
+
+
+def judge_matrix(matrix: MatrixRun) -> MatrixRun:
+    """Fills in every verdict from the results, which may come from one run or many merged."""
+    missing = Observed(error="no result for this case: was every shard and language run?")
+    for case in matrix.cases:
         by_language = {
-            c.language: matrix.results[c.language][case.id]
-            for c in clients
-            if case.id in matrix.results[c.language]
+            client.language: matrix.results.get(client.language, {}).get(case.id, missing)
+            for client in matrix.clients
+            if case.requires <= client.features
         }
-        for client in clients:
+        for client in matrix.clients:
             matrix.verdicts[(client.language, case.id)] = judge(case, client, by_language)
     return matrix
+
+
+def shard(cases: list[Case], spec: str) -> list[Case]:
+    """The cases of shard ``K/N``: every N-th case by id, so shards are disjoint and stable."""
+    try:
+        k, n = (int(part) for part in spec.split("/"))
+    except ValueError:
+        raise ValueError(f"--shard takes K/N, like 2/4; got {spec!r}") from None
+    if not 1 <= k <= n:
+        raise ValueError(f"--shard {spec}: K must be between 1 and N")
+    ordered = sorted(cases, key=lambda case: case.id)
+    chosen = {case.id for index, case in enumerate(ordered) if index % n == k - 1}
+    return [case for case in cases if case.id in chosen]
 
 
 def _observe(client: ClientSpec, cases: list[Case], run: ClientRun, schema) -> dict[str, Observed]:

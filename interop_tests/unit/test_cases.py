@@ -19,14 +19,17 @@ def test_the_real_catalogue_loads_with_unique_ids(schema) -> None:
 
 
 def test_for_each_team_expands_from_the_roster(tmp_path, schema) -> None:
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
 method: Teams/GetTeam
 cases:
   roster:
     for_each_team: true
     requests: [{city: "{city}"}]
     expect: {responses: [{city: "{city}", nickname: "{nickname}"}]}
-""")
+""",
+    )
     cases = load_topic(path, schema)
     assert len(cases) == len(roster.teams()) == 10
     new_york = next(case for case in cases if case.id == "topic_roster_new_york")
@@ -34,14 +37,17 @@ cases:
 
 
 def test_directives(tmp_path, schema) -> None:
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
 cases:
   big:
     method: Teams/ListTeams
     requests: [{cityPrefix: {$repeat: [ab, 3]}}]
     metadata: {x-teams-status-message-bin: {$utf8: "é"}}
     expect: {responses: {$roster: {prefix: Bo}}}
-""")
+""",
+    )
     (case,) = load_topic(path, schema)
     assert case.requests == ({"cityPrefix": "ababab"},)
     assert case.metadata == {"x-teams-status-message-bin": ["w6k="]}
@@ -49,7 +55,9 @@ cases:
 
 
 def test_features_are_derived_from_the_case(tmp_path, schema) -> None:
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
 cases:
   c:
     method: Teams/GetTeams
@@ -57,7 +65,8 @@ cases:
     metadata: {x-a-bin: AA==}
     timeout_ms: 5
     cancel_after_responses: 0
-""")
+""",
+    )
     (case,) = load_topic(path, schema)
     assert case.requires == {"bidi_streaming", "metadata", "binary_metadata", "deadline", "cancellation"}
 

@@ -41,16 +41,28 @@ def test_agreeing_on_the_wrong_answer_still_fails() -> None:
 
 
 def test_client_made_messages_are_not_compared() -> None:
-    case = Case(id="d", method="Teams/GetTeam", requests=({},), requires=frozenset({"unary"}),
-                expect=Expectation(code=4, message=None, compare_message=False))
-    results = {"python": Observed(code=4, message="Deadline Exceeded"),
-               "go": Observed(code=4, message="context deadline exceeded")}
+    case = Case(
+        id="d",
+        method="Teams/GetTeam",
+        requests=({},),
+        requires=frozenset({"unary"}),
+        expect=Expectation(code=4, message=None, compare_message=False),
+    )
+    results = {
+        "python": Observed(code=4, message="Deadline Exceeded"),
+        "go": Observed(code=4, message="context deadline exceeded"),
+    }
     assert judge(case, make_client("go"), results).outcome is Outcome.PASS
 
 
 def test_server_messages_are_compared() -> None:
-    case = Case(id="s", method="Teams/GetTeam", requests=({},), requires=frozenset({"unary"}),
-                expect=Expectation(code=12, message=None))
+    case = Case(
+        id="s",
+        method="Teams/GetTeam",
+        requests=({},),
+        requires=frozenset({"unary"}),
+        expect=Expectation(code=12, message=None),
+    )
     results = {"python": Observed(code=12, message="Method not found!"), "go": Observed(code=12, message="x")}
     assert judge(case, make_client("go"), results).outcome is Outcome.FAIL
 

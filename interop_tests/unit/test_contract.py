@@ -7,23 +7,40 @@ import pytest
 from harness.cases import Case, Expectation
 from harness.contract import ContractViolation, parse_output, parse_result, request_lines
 
-CASE = Case(id="c1", method="Teams/ListTeams", requests=({"city_prefix": "S"},),
-            expect=Expectation(), requires=frozenset(), metadata={"x-a": ["1"]}, timeout_ms=50)
+CASE = Case(
+    id="c1",
+    method="Teams/ListTeams",
+    requests=({"city_prefix": "S"},),
+    expect=Expectation(),
+    requires=frozenset(),
+    metadata={"x-a": ["1"]},
+    timeout_ms=50,
+)
 
 
 def test_request_line_carries_only_what_is_set() -> None:
     (line,) = request_lines([CASE])
-    assert json.loads(line) == {"id": "c1", "method": "Teams/ListTeams", "requests": [{"city_prefix": "S"}],
-                                "metadata": {"x-a": ["1"]}, "timeout_ms": 50}
+    assert json.loads(line) == {
+        "id": "c1",
+        "method": "Teams/ListTeams",
+        "requests": [{"city_prefix": "S"}],
+        "metadata": {"x-a": ["1"]},
+        "timeout_ms": 50,
+    }
 
 
 def test_result_is_normalised(schema) -> None:
-    observed = parse_result(CASE, {
-        "id": "c1", "status": {"code": 0},
-        "responses": [{"city": "Seattle", "nickname": "Orcas"}, {"city": "Boston"}],
-        "initial_metadata": {"content-type": ["application/grpc"], "x-echo": ["a"]},
-        "trailing_metadata": {"grpc-status": ["0"]},
-    }, schema)
+    observed = parse_result(
+        CASE,
+        {
+            "id": "c1",
+            "status": {"code": 0},
+            "responses": [{"city": "Seattle", "nickname": "Orcas"}, {"city": "Boston"}],
+            "initial_metadata": {"content-type": ["application/grpc"], "x-echo": ["a"]},
+            "trailing_metadata": {"grpc-status": ["0"]},
+        },
+        schema,
+    )
     assert observed.error is None
     assert observed.responses[1] == {"city": "Boston"}
     assert observed.initial_metadata == {"x-echo": ["a"]}
@@ -53,9 +70,26 @@ def test_missing_and_unknown_answers(schema) -> None:
 
 def test_joined_ascii_metadata_values_equal_separate_ones(schema) -> None:
     """Node's HTTP/2 layer joins repeated header values with ", "; gRPC calls that equivalent."""
-    joined = parse_result(CASE, {"id": "c1", "status": {"code": 0},
-                                 "initial_metadata": {"x-a": ["first, second"], "x-b-bin": ["AA==,AQ=="]}}, schema)
-    separate = parse_result(CASE, {"id": "c1", "status": {"code": 0},
-                                   "initial_metadata": {"x-a": ["first", "second"], "x-b-bin": ["AA==,AQ=="]}}, schema)
-    assert joined.initial_metadata == separate.initial_metadata == {"x-a": ["first", "second"],
-                                                                   "x-b-bin": ["AA==,AQ=="]}
+    joined = parse_result(
+        CASE,
+        {
+            "id": "c1",
+            "status": {"code": 0},
+            "initial_metadata": {"x-a": ["first, second"], "x-b-bin": ["AA==,AQ=="]},
+        },
+        schema,
+    )
+    separate = parse_result(
+        CASE,
+        {
+            "id": "c1",
+            "status": {"code": 0},
+            "initial_metadata": {"x-a": ["first", "second"], "x-b-bin": ["AA==,AQ=="]},
+        },
+        schema,
+    )
+    assert (
+        joined.initial_metadata
+        == separate.initial_metadata
+        == {"x-a": ["first", "second"], "x-b-bin": ["AA==,AQ=="]}
+    )

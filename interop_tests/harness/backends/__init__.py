@@ -1,6 +1,7 @@
-"""Where the server and the clients run: natively on this machine, or in Docker containers.
+"""Where the server and the clients run: natively, in containers driven by the Docker SDK, or in
+containers that docker compose started (the harness then runs inside compose as the judge).
 
-Both backends give the matrix the same thing: a server with test hooks on, and a way to feed a
+Every backend gives the matrix the same thing: a server with test hooks on, and a way to feed a
 client its request lines and collect what it printed.
 """
 
@@ -61,4 +62,8 @@ def make_backend(name: str, progress: Progress) -> Backend:
         from harness.backends.docker import DockerBackend
 
         return DockerBackend(progress)
-    raise ValueError(f"unknown backend {name!r}: choose native or docker")
+    if name == "compose":
+        from harness.backends.exchange import ExchangeBackend
+
+        return ExchangeBackend(progress)
+    raise ValueError(f"unknown backend {name!r}: choose native, docker or compose")

@@ -67,13 +67,23 @@ class DockerBackend(Backend):
         started = time.monotonic()
         self.progress.step(name, f"building image {tag} from {dockerfile}")
         with log_path.open("w", encoding="utf-8") as log:
-            stream = self.docker.api.build(path=str(REPO), dockerfile=dockerfile, tag=tag, buildargs=buildargs,
-                                           network_mode="host", rm=True, forcerm=True, decode=True)
+            stream = self.docker.api.build(
+                path=str(REPO),
+                dockerfile=dockerfile,
+                tag=tag,
+                buildargs=buildargs,
+                network_mode="host",
+                rm=True,
+                forcerm=True,
+                decode=True,
+            )
             for chunk in stream:
                 if "error" in chunk:
                     log.write(chunk["error"] + "\n")
-                    raise BuildError(f"docker build of {dockerfile} failed: {chunk['error'].strip()} "
-                                     f"(full log: {log_path})")
+                    raise BuildError(
+                        f"docker build of {dockerfile} failed: {chunk['error'].strip()} "
+                        f"(full log: {log_path})"
+                    )
                 text = chunk.get("stream", "")
                 log.write(text)
                 if text.startswith("Step "):
@@ -108,8 +118,12 @@ class DockerBackend(Backend):
         argv = command(client.docker.run, self.target)
         api = self.docker.api
         container = api.create_container(
-            self.images[client.language], entrypoint=[argv[0]], command=argv[1:], stdin_open=True,
-            detach=False, name=f"teams-client-{client.language}-{self.run_id}",
+            self.images[client.language],
+            entrypoint=[argv[0]],
+            command=argv[1:],
+            stdin_open=True,
+            detach=False,
+            name=f"teams-client-{client.language}-{self.run_id}",
             host_config=api.create_host_config(network_mode=self.network.name),
         )["Id"]
         started = time.monotonic()

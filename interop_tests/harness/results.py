@@ -1,0 +1,57 @@
+"""Raw results on disk: what each client observed, as JSON lines, so runs can be merged.
+
+A per-language CI job (or a shard) writes what its clients saw; judging needs every language's
+result for a case, so it happens after merging (``interop report``). Merging shards gives exactly
+the verdicts of an unsharded run, because verdicts are computed from the same observations.
+"""
+
+import dataclasses
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from harness.contract import Observed
+from harness.matrix import MatrixRun
+
+FORMAT = "teams-interop-results/1"
+
+
+class ResultsError(ValueError):
+    """A results file that cannot be merged; the message names the file and line."""
+
+
+def write_results(matrix: MatrixRun, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as out:
+        header = {"format": FORMAT, "backend": matrix.backend, "cases": [c.id for c in matrix.cases]}
+        out.write(json.dumps(header) + "\n")
+        for language, observed in sorted(matrix.results.items()):
+            for case_id, seen in sorted(observed.items()):
+                record = {"language": language, "case": case_id, "observed": dataclasses.asdict(seen)}
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def read_results(paths: Iterable[Path]) -> tuple[set[str], dict[str, dict[str, Observed]], set[str]]:
+    """Case ids run, observations by language and case, and the backends, over all the files."""
+    case_ids: set[str] = set()
+    results: dict[str, dict[str, Observed]] = {}
+    backends: set[str] = set()
+    for path in paths:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        if not lines or json.loads(lines[0]).get("format") != FORMAT:
+            raise ResultsError(f"{path}: not a results file (first line must name format {FORMAT})")
+        header = json.loads(lines[0])
+        case_ids.update(header["cases"])
+        backends.add(header["backend"])
+        for number, line in enumerate(lines[1:], start=2):
+            record = json.loads(line)
+            language, case_id = record["language"], record["case"]
+            if case_id in results.setdefault(language, {}):
+                raise ResultsError(f"{path}:{number}: {language}/{case_id} appears in two results files")
+            results[language][case_id] = _observed(record["observed"])
+    return case_ids, results, backends
+
+
+def _observed(data: dict) -> Observed:
+    data = {**data, "responses": tuple(data.get("responses", ()))}
+    return Observed(**data)
