@@ -22,7 +22,7 @@ def test_unknown_feature_is_rejected(tmp_path) -> None:
 def test_missing_section_names_the_file(tmp_path) -> None:
     manifest = tmp_path / "client.toml"
     manifest.write_text('language = "x"\nfeatures = []\n')
-    with pytest.raises(ManifestError, match="client.toml"):
+    with pytest.raises(ManifestError, match=r"client\.toml"):
         load(manifest)
 
 
