@@ -1,31 +1,59 @@
-"""``interop``: run the matrix from a terminal or a CI log and print the language x case table."""
+"""``interop``: run the matrix from a terminal or a CI log and print the language x case table.
+
+interop run [--backend B] [--languages L,..] [--cases PATTERN] [--shard K/N]
+            [--results-out FILE] [--report-dir DIR]
+interop report --results FILE... [--report-dir DIR]   merge runs (shards, CI jobs) and judge
+interop cases                                          list the catalogue
+"""
 
 import argparse
 import fnmatch
 import sys
+from pathlib import Path
 
 from harness import clients as client_manifests
 from harness import report
 from harness.backends import EnvironmentProblem, make_backend
 from harness.builds import BuildError
-from harness.cases import CatalogueError, load_catalogue
-from harness.matrix import run_matrix, unmatched_patterns
+from harness.cases import Case, CatalogueError, load_catalogue
+from harness.matrix import MatrixRun, judge_matrix, run_matrix, shard, unmatched_patterns
 from harness.paths import PROTO_DIR
 from harness.progress import Progress
+from harness.results import ResultsError, read_results, write_results
 from harness.schema import ProtoSchema
+
+FAILURES = (
+    CatalogueError,
+    client_manifests.ManifestError,
+    EnvironmentProblem,
+    BuildError,
+    ResultsError,
+    ValueError,
+    OSError,
+)
+
+
+def languages(text: str) -> list[str]:
+    return [name for name in text.split(",") if name]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="interop", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="interop", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run the interop matrix and print the table")
     run.add_argument("--backend", choices=["native", "docker", "compose"], default="native")
     run.add_argument(
-        "--languages",
-        type=lambda s: [x for x in s.split(",") if x],
-        help="comma-separated client languages (default: every client in clients/)",
+        "--languages", type=languages, help="comma-separated languages (default: all in clients/)"
     )
     run.add_argument("--cases", default="*", help="shell-style pattern of case ids (default: all)")
+    run.add_argument("--shard", help="run shard K of N (K/N) of the cases; merge with `interop report`")
+    run.add_argument("--results-out", type=Path, help="write what every client observed (JSON lines)")
+    run.add_argument("--report-dir", type=Path, help="write junit.xml, report.html and summary.md here")
+    merge = commands.add_parser("report", help="merge results files, judge across languages, report")
+    merge.add_argument("--results", type=Path, nargs="+", required=True)
+    merge.add_argument("--report-dir", type=Path)
     commands.add_parser("cases", help="list the case ids of the catalogue")
     return parser
 
@@ -38,30 +66,60 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "cases":
             print("\n".join(case.id for case in catalogue))
             return 0
+        if args.command == "report":
+            return merge_and_report(args, catalogue)
         return run(args, schema, catalogue)
-    except (CatalogueError, client_manifests.ManifestError, EnvironmentProblem, BuildError) as error:
+    except FAILURES as error:
         print(f"interop: {error}", file=sys.stderr)
         return 2
 
 
-def run(args, schema, catalogue) -> int:
+def run(args, schema: ProtoSchema, catalogue: list[Case]) -> int:
     chosen = client_manifests.select(client_manifests.discover(), args.languages)
-    stale = {c.language: unmatched_patterns(c, catalogue) for c in chosen}
     cases = [case for case in catalogue if fnmatch.fnmatchcase(case.id, args.cases)]
+    if args.shard:
+        cases = shard(cases, args.shard)
     if not cases:
         raise CatalogueError(f"no case id matches {args.cases!r}")
     progress = Progress()
     with make_backend(args.backend, progress) as backend:
         matrix = run_matrix(backend, chosen, cases, schema, progress)
+    if args.results_out:
+        write_results(matrix, args.results_out, args.shard)
+    return publish(matrix, catalogue, args.report_dir)
+
+
+def merge_and_report(args, catalogue: list[Case]) -> int:
+    case_ids, results, backends = read_results(args.results)
+    known = {case.id for case in catalogue}
+    if unknown := sorted(case_ids - known):
+        raise ResultsError(f"the results name cases the catalogue does not have: {', '.join(unknown[:5])}")
+    clients = client_manifests.select(client_manifests.discover(), sorted(results))
+    matrix = MatrixRun(
+        backend="+".join(sorted(backends)),
+        clients=clients,
+        results=results,
+        cases=[case for case in catalogue if case.id in case_ids],
+    )
+    return publish(judge_matrix(matrix), catalogue, args.report_dir)
+
+
+def publish(matrix: MatrixRun, catalogue: list[Case], report_dir: Path | None) -> int:
+    """Prints the table, summary and failures; writes the report files; returns the exit code."""
     print(report.table(matrix))
     print()
     print(report.summary(matrix))
     if matrix.failed:
         print("\n" + report.failures(matrix))
-    for language, patterns in stale.items():
-        for pattern in patterns:
-            print(f"{language}: known_failing.txt pattern {pattern!r} matches no case")
-    return 1 if matrix.failed or any(stale.values()) else 0
+    stale = [(c.language, p) for c in matrix.clients for p in unmatched_patterns(c, catalogue)]
+    for language, pattern in stale:
+        print(f"{language}: known_failing.txt pattern {pattern!r} matches no case")
+    if report_dir:
+        from harness.reports import write_all
+
+        write_all(matrix, report_dir)
+        print(f"\nreports: {report_dir}/junit.xml, report.html, summary.md")
+    return 1 if matrix.failed or stale else 0
 
 
 if __name__ == "__main__":

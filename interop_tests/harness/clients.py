@@ -69,7 +69,7 @@ def select(clients: list[ClientSpec], languages: list[str] | None) -> list[Clien
     known = {client.language: client for client in clients}
     if missing := [name for name in languages if name not in known]:
         raise ManifestError(f"no client for {', '.join(missing)}; known: {', '.join(sorted(known))}")
-    return [known[name] for name in languages]
+    return [client for client in clients if client.language in languages]  # one stable order
 
 
 def load(path: Path) -> ClientSpec:

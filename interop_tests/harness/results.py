@@ -20,10 +20,15 @@ class ResultsError(ValueError):
     """A results file that cannot be merged; the message names the file and line."""
 
 
-def write_results(matrix: MatrixRun, path: Path) -> None:
+def write_results(matrix: MatrixRun, path: Path, shard: str | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as out:
-        header = {"format": FORMAT, "backend": matrix.backend, "cases": [c.id for c in matrix.cases]}
+        header = {
+            "format": FORMAT,
+            "backend": matrix.backend,
+            "shard": shard or "1/1",
+            "cases": [c.id for c in matrix.cases],
+        }
         out.write(json.dumps(header) + "\n")
         for language, observed in sorted(matrix.results.items()):
             for case_id, seen in sorted(observed.items()):
@@ -36,6 +41,7 @@ def read_results(paths: Iterable[Path]) -> tuple[set[str], dict[str, dict[str, O
     case_ids: set[str] = set()
     results: dict[str, dict[str, Observed]] = {}
     backends: set[str] = set()
+    shards: dict[int, set[int]] = {}  # N -> the K seen
     for path in paths:
         lines = path.read_text(encoding="utf-8").splitlines()
         if not lines or json.loads(lines[0]).get("format") != FORMAT:
@@ -43,12 +49,18 @@ def read_results(paths: Iterable[Path]) -> tuple[set[str], dict[str, dict[str, O
         header = json.loads(lines[0])
         case_ids.update(header["cases"])
         backends.add(header["backend"])
+        k, n = (int(part) for part in header.get("shard", "1/1").split("/"))
+        shards.setdefault(n, set()).add(k)
         for number, line in enumerate(lines[1:], start=2):
             record = json.loads(line)
             language, case_id = record["language"], record["case"]
             if case_id in results.setdefault(language, {}):
                 raise ResultsError(f"{path}:{number}: {language}/{case_id} appears in two results files")
             results[language][case_id] = _observed(record["observed"])
+    for n, seen in shards.items():
+        if missing := sorted(set(range(1, n + 1)) - seen):
+            absent = ", ".join(f"{k}/{n}" for k in missing)
+            raise ResultsError(f"shard {absent} missing: merge the results of every shard")
     return case_ids, results, backends
 
 

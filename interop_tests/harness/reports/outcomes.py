@@ -1,0 +1,38 @@
+"""What every report format says about an outcome, so JUnit, HTML and Markdown never disagree.
+
+The words are the text table's (``harness.report.SYMBOLS``): a reader who saw ``STALE`` in a CI
+log finds the same word in the HTML page and the step summary.
+"""
+
+from harness.compare import Outcome
+from harness.matrix import MatrixRun
+from harness.report import SYMBOLS
+
+# Summary column order: what needs attention first.
+ORDER = (Outcome.FAIL, Outcome.STALE, Outcome.KNOWN_FAILING, Outcome.UNSUPPORTED, Outcome.PASS)
+
+LABELS = {outcome: SYMBOLS[outcome] for outcome in Outcome}
+
+# Plural headings for the per-language counts.
+HEADINGS = {
+    Outcome.PASS: "passed",
+    Outcome.FAIL: "failed",
+    Outcome.STALE: "stale",
+    Outcome.KNOWN_FAILING: "known-failing",
+    Outcome.UNSUPPORTED: "unsupported",
+}
+
+
+def languages(matrix: MatrixRun) -> list[str]:
+    """Column order: the order the clients were given in (the CLI's, or discovery's)."""
+    return [client.language for client in matrix.clients]
+
+
+def failure_count(matrix: MatrixRun) -> int:
+    return sum(1 for verdict in matrix.verdicts.values() if verdict.outcome.is_failure)
+
+
+def first_line(text: str, limit: int = 200) -> str:
+    """A one-line headline for a message attribute or a title; the full text goes elsewhere."""
+    line = next((part.strip() for part in text.splitlines() if part.strip()), "")
+    return line if len(line) <= limit else line[: limit - 1] + "…"
