@@ -7,23 +7,12 @@ one-line ``message`` for annotations and the full explanation with its diff as t
 text. Unsupported and known-failing cases are ``<skipped>``: counted and visible, never red.
 """
 
-import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from harness.compare import Outcome, Verdict
 from harness.matrix import MatrixRun
-from harness.reports.outcomes import first_line, languages
-
-# XML 1.0 forbids most control characters even as character references; a status message may
-# hold any of them (the catalogue tests tabs, CR/LF and escapes), so they are shown, not dropped.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def xml_text(text: str) -> str:
-    """``text`` with characters XML 1.0 cannot carry replaced by a visible ``\\uXXXX``."""
-    return _NOT_XML.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
+from harness.reports.outcomes import first_line, languages, printable
 
 def junit_tree(matrix: MatrixRun) -> ET.ElementTree:
     root = ET.Element("testsuites", name=f"gRPC interop matrix ({matrix.backend})")
@@ -75,7 +64,7 @@ def _suite(matrix: MatrixRun, language: str) -> ET.Element:
 def _testcase(language: str, case_id: str, verdict: Verdict) -> ET.Element:
     # time is per language process, not per case; "0" keeps parsers that require it happy
     testcase = ET.Element("testcase", classname=language, name=case_id, time="0")
-    explanation = xml_text(verdict.explanation)
+    explanation = printable(verdict.explanation)
     outcome = verdict.outcome
     if outcome.is_failure:
         kind = "stale known-failing entry" if outcome is Outcome.STALE else "interop mismatch"

@@ -4,6 +4,8 @@ The words are the text table's (``harness.report.SYMBOLS``): a reader who saw ``
 log finds the same word in the HTML page and the step summary.
 """
 
+import re
+
 from harness.compare import Outcome
 from harness.matrix import MatrixRun
 from harness.report import SYMBOLS
@@ -36,3 +38,14 @@ def first_line(text: str, limit: int = 200) -> str:
     """A one-line headline for a message attribute or a title; the full text goes elsewhere."""
     line = next((part.strip() for part in text.splitlines() if part.strip()), "")
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+# XML 1.0 forbids most control characters even as character references, and HTML calls them
+# parse errors; a status message may hold any of them (the catalogue tests tabs, CR/LF and
+# escapes), so they are shown as ``\\uXXXX`` rather than dropped or left to break a parser.
+_INVISIBLE = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters (and lone surrogates) replaced by a visible ``\\uXXXX``."""
+    return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
