@@ -5,6 +5,8 @@ manifests; the matrix itself runs once (one client process per language) the fir
 needs it, and the language x case table is printed at the end of the session.
 """
 
+from pathlib import Path
+
 import pytest
 
 from harness import clients as client_manifests
@@ -14,6 +16,7 @@ from harness.cases import load_catalogue
 from harness.matrix import run_matrix, supported
 from harness.paths import PROTO_DIR
 from harness.progress import Progress
+from harness.reports import write_all
 from harness.schema import ProtoSchema
 
 _MATRIX_KEY = pytest.StashKey["Plan"]()
@@ -28,6 +31,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="where the server and clients run (default: native)",
     )
     group.addoption("--languages", default="", help="comma-separated client languages (default: all)")
+    group.addoption("--report-dir", default="", help="write junit.xml, report.html and summary.md here")
 
 
 class Plan:
@@ -43,8 +47,8 @@ class Plan:
 
     def run(self):
         if self.matrix is None:
-            with make_backend(self.backend, Progress()) as backend:
-                self.matrix = run_matrix(backend, self.clients, self.catalogue, self.schema, backend.progress)
+            with Progress() as progress, make_backend(self.backend, progress) as backend:
+                self.matrix = run_matrix(backend, self.clients, self.catalogue, self.schema, progress)
         return self.matrix
 
 
@@ -82,3 +86,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
     terminalreporter.write_line(report.table(plan.matrix))
     terminalreporter.write_line("")
     terminalreporter.write_line(report.summary(plan.matrix))
+    if directory := config.getoption("report_dir"):
+        written = write_all(plan.matrix, Path(directory))
+        terminalreporter.write_line(f"reports: {', '.join(str(path) for path in written.values())}")

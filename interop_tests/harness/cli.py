@@ -81,8 +81,7 @@ def run(args, schema: ProtoSchema, catalogue: list[Case]) -> int:
         cases = shard(cases, args.shard)
     if not cases:
         raise CatalogueError(f"no case id matches {args.cases!r}")
-    progress = Progress()
-    with make_backend(args.backend, progress) as backend:
+    with Progress() as progress, make_backend(args.backend, progress) as backend:
         matrix = run_matrix(backend, chosen, cases, schema, progress)
     if args.results_out:
         write_results(matrix, args.results_out, args.shard)
@@ -95,6 +94,8 @@ def merge_and_report(args, catalogue: list[Case]) -> int:
     if unknown := sorted(case_ids - known):
         raise ResultsError(f"the results name cases the catalogue does not have: {', '.join(unknown[:5])}")
     clients = client_manifests.select(client_manifests.discover(), sorted(results))
+    if absent := [c.language for c in client_manifests.discover() if c.language not in results]:
+        print(f"interop: no results for {', '.join(absent)}; reporting the others", file=sys.stderr)
     matrix = MatrixRun(
         backend="+".join(sorted(backends)),
         clients=clients,

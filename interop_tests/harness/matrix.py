@@ -59,7 +59,7 @@ def run_matrix(
         progress.step(client.language, f"running {len(own_cases)} cases")
         run = backend.run_client(client, request_lines(own_cases))
         observed = _observe(client, own_cases, run, schema)
-        progress.step(client.language, f"finished in {run.seconds:.1f}s (exit {run.exit_code})")
+        progress.done(client.language, f"finished in {run.seconds:.1f}s (exit {run.exit_code})")
         return client.language, run, observed
 
     with ThreadPoolExecutor(max_workers=max(1, len(clients))) as pool:

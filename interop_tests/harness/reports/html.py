@@ -33,10 +33,12 @@ h1 { font-size: 1.5rem; margin: 0 0 .25rem; }
 .verdict.passed { background: #e6f4ea; color: #116329; border: 1px solid #116329; }
 table { border-collapse: collapse; margin: 1rem 0; }
 th, td { border: 1px solid #d0d7de; padding: .35rem .5rem; text-align: left; vertical-align: top; }
-thead th { background: #f6f8fa; position: sticky; top: 0; }
+thead th { background: #f6f8fa; }
+.matrix thead th { position: sticky; top: 0; z-index: 1; }
 .summary td.count { text-align: right; font-variant-numeric: tabular-nums; min-width: 4.5rem; }
 .summary td.count.zero { color: #8c959f; }
 th.case code { font-size: .9rem; }
+tr:target th.case { outline: 3px solid #0969da; }
 th.case .about { font-weight: normal; color: #59636e; font-size: .8rem; max-width: 28rem; }
 td.cell { min-width: 9rem; max-width: 46rem; }
 .label { font-weight: 600; white-space: nowrap; }
@@ -86,6 +88,7 @@ def render(matrix: MatrixRun) -> str:
             f"backend <code>{escape(matrix.backend)}</code>, {len(matrix.cases)} cases, "
             f"{len(matrix.clients)} languages</p>",
             _summary(matrix),
+            _jump_list(matrix),
             _matrix(matrix),
             "</body></html>",
             "",
@@ -121,13 +124,26 @@ def _summary(matrix: MatrixRun) -> str:
     )
 
 
+def _jump_list(matrix: MatrixRun) -> str:
+    """Links to the failing rows: in a long all-green table the red ones are a scroll away."""
+    links = [
+        f'<li><a href="#case-{slug(case.id)}">{escape(language)} / <code>{escape(case.id)}</code></a> '
+        f"({escape(LABELS[verdict.outcome])})</li>"
+        for language in languages(matrix)
+        for case in matrix.cases
+        if (verdict := matrix.verdicts.get((language, case.id))) and verdict.outcome.is_failure
+    ]
+    return f'<h2>Failing</h2>\n<ul id="failing">{"".join(links)}</ul>' if links else ""
+
+
 def _matrix(matrix: MatrixRun) -> str:
     names = languages(matrix)
     head = "".join(f'<th data-language="{escape(n)}">{escape(n)}</th>' for n in names)
     rows = []
     for case in matrix.cases:
         cells = "".join(_cell(n, case, matrix.verdicts.get((n, case.id))) for n in names)
-        rows.append(f'<tr id="case-{slug(case.id)}" data-case="{escape(case.id)}">{_case_header(case)}{cells}</tr>')
+        row = f'<tr id="case-{slug(case.id)}" data-case="{escape(case.id)}">'
+        rows.append(f"{row}{_case_header(case)}{cells}</tr>")
     return (
         '<h2>Language × case</h2>\n<table id="matrix" class="matrix">'
         f"<thead><tr><th>case</th>{head}</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody></table>"
@@ -142,20 +158,27 @@ def _case_header(case: Case) -> str:
 def _cell(language: str, case: Case, verdict: Verdict | None) -> str:
     attributes = f'data-language="{escape(language)}" data-case="{escape(case.id)}"'
     if verdict is None:  # not judged (should not happen once judge_matrix ran): say so, plainly
-        return f'<td class="cell" {attributes} data-outcome="none"><span class="label">? no verdict</span></td>'
+        unjudged = '<span class="label">? no verdict</span>'
+        return f'<td class="cell" {attributes} data-outcome="none">{unjudged}</td>'
     outcome = verdict.outcome
     label = f'<span class="label">{MARKS[outcome]} {escape(LABELS[outcome])}</span>'
     body = ""
-    if outcome.is_failure:
-        body = f'<details class="explanation" open><summary>diff</summary>{_pre(verdict.explanation)}</details>'
-    elif outcome is Outcome.KNOWN_FAILING:
-        body = f'<details class="explanation"><summary>why it fails</summary>{_pre(verdict.explanation)}</details>'
+    if outcome.is_failure:  # open: the diff is the point of the page
+        what = "diff" if outcome is Outcome.FAIL else "why"
+        body = _details(what, verdict.explanation, open_=True)
+    elif outcome is Outcome.KNOWN_FAILING:  # folded: expected, but one click away
+        body = _details("why it fails", verdict.explanation, open_=False)
     elif outcome is Outcome.UNSUPPORTED:
         body = f'<div class="note">{escape(first_line(verdict.explanation))}</div>'
     return (
         f'<td class="cell {css_class(outcome)}" {attributes} data-outcome="{outcome.value}" '
         f'title="{escape(language)} / {escape(case.id)}: {escape(LABELS[outcome])}">{label}{body}</td>'
     )
+
+
+def _details(summary: str, text: str, open_: bool) -> str:
+    state = " open" if open_ else ""
+    return f'<details class="explanation"{state}><summary>{summary}</summary>{_pre(text)}</details>'
 
 
 def _pre(text: str) -> str:

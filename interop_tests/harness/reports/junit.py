@@ -14,6 +14,7 @@ from harness.compare import Outcome, Verdict
 from harness.matrix import MatrixRun
 from harness.reports.outcomes import first_line, languages, printable
 
+
 def junit_tree(matrix: MatrixRun) -> ET.ElementTree:
     root = ET.Element("testsuites", name=f"gRPC interop matrix ({matrix.backend})")
     total = {"tests": 0, "failures": 0, "skipped": 0}

@@ -6,6 +6,9 @@ cell has an emoji *and* a word, so the table reads without colour. GitHub caps a
 1 MiB, so each diff and the diffs as a whole are cut to a budget (the HTML report has them all).
 """
 
+import re
+from html import escape
+
 from harness.compare import Outcome
 from harness.matrix import MatrixRun
 from harness.reports.outcomes import HEADINGS, LABELS, ORDER, failure_count, languages, printable
@@ -78,7 +81,7 @@ def _failure_blocks(matrix: MatrixRun) -> list[str]:
             if len(text) > min(DIFF_BUDGET, budget):
                 text = text[: min(DIFF_BUDGET, budget)] + "\n… (cut; the HTML report has all of it)"
             budget -= len(text)
-            heading = f"{cell(verdict.outcome)}: {_inline(language)} / <code>{case.id}</code>"
+            heading = f"{cell(verdict.outcome)}: {_inline(language)} / <code>{escape(case.id)}</code>"
             blocks += [f"<details><summary>{heading}</summary>", "", _fenced(text, "diff"), "", "</details>"]
             if budget <= 0:
                 blocks.append("\n… more failures; see the HTML report.")
@@ -88,13 +91,9 @@ def _failure_blocks(matrix: MatrixRun) -> list[str]:
 
 def _fenced(text: str, language: str) -> str:
     """A code block whose fence is longer than any run of backticks inside it."""
-    longest = max((len(run) for run in text.split("\n") for run in _backtick_runs(run)), default=0)
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}{language}\n{text}\n{fence}"
-
-
-def _backtick_runs(line: str) -> list[str]:
-    return [part for part in line.replace("`", "\0`\0").split("\0") if part and set(part) == {"`"}]
 
 
 def _inline(text: str) -> str:

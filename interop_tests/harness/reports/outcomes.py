@@ -10,8 +10,8 @@ from harness.compare import Outcome
 from harness.matrix import MatrixRun
 from harness.report import SYMBOLS
 
-# Summary column order: what needs attention first.
-ORDER = (Outcome.FAIL, Outcome.STALE, Outcome.KNOWN_FAILING, Outcome.UNSUPPORTED, Outcome.PASS)
+# Summary column order: passed first, as people read a count; then what needs attention.
+ORDER = (Outcome.PASS, Outcome.FAIL, Outcome.STALE, Outcome.KNOWN_FAILING, Outcome.UNSUPPORTED)
 
 LABELS = {outcome: SYMBOLS[outcome] for outcome in Outcome}
 
