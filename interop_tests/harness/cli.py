@@ -4,6 +4,7 @@ interop run [--backend B] [--languages L,..] [--cases PATTERN] [--shard K/N]
             [--results-out FILE] [--report-dir DIR]
 interop report --results FILE... [--report-dir DIR]   merge runs (shards, CI jobs) and judge
 interop cases                                          list the catalogue
+interop compat [--against REF] [--json-out FILE]       is proto/ compatible with REF's? (buf + skew)
 """
 
 import argparse
@@ -17,8 +18,9 @@ from harness.backends import EnvironmentProblem, make_backend
 from harness.builds import BuildError
 from harness.cases import Case, CatalogueError, load_catalogue
 from harness.matrix import MatrixRun, judge_matrix, run_matrix, shard, unmatched_patterns
-from harness.paths import PROTO_DIR
+from harness.paths import PROTO_DIR, WORK_DIR
 from harness.progress import Progress
+from harness.reports import write_all
 from harness.results import ResultsError, read_results, write_results
 from harness.schema import ProtoSchema
 
@@ -31,6 +33,9 @@ FAILURES = (
     ValueError,
     OSError,
 )
+
+
+DEFAULT_REPORTS = WORK_DIR / "reports" / "latest"
 
 
 def languages(text: str) -> list[str]:
@@ -50,17 +55,33 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--cases", default="*", help="shell-style pattern of case ids (default: all)")
     run.add_argument("--shard", help="run shard K of N (K/N) of the cases; merge with `interop report`")
     run.add_argument("--results-out", type=Path, help="write what every client observed (JSON lines)")
-    run.add_argument("--report-dir", type=Path, help="write junit.xml, report.html and summary.md here")
+    run.add_argument(
+        "--report-dir",
+        type=Path,
+        default=DEFAULT_REPORTS,
+        help=f"where junit.xml, report.html and summary.md go (default: {DEFAULT_REPORTS})",
+    )
     merge = commands.add_parser("report", help="merge results files, judge across languages, report")
     merge.add_argument("--results", type=Path, nargs="+", required=True)
-    merge.add_argument("--report-dir", type=Path)
+    merge.add_argument("--report-dir", type=Path, default=DEFAULT_REPORTS)
     commands.add_parser("cases", help="list the case ids of the catalogue")
+    compat = commands.add_parser(
+        "compat", help="proto compatibility gate: buf breaking + every client version against every server"
+    )
+    compat.add_argument("--against", help="git ref to compare with (default: the merge base with main)")
+    compat.add_argument("--json-out", type=Path, help="write the JSON report here")
+    compat.add_argument("--languages", type=languages, help="comma-separated languages (default: all)")
+    compat.add_argument("--cases", default="*", help="comma-separated shell-style patterns of case ids")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "compat":
+            from harness.compat.command import main as compat
+
+            return compat(args)
         schema = ProtoSchema.compile(PROTO_DIR)
         catalogue = load_catalogue(schema)
         if args.command == "cases":
@@ -105,7 +126,7 @@ def merge_and_report(args, catalogue: list[Case]) -> int:
     return publish(judge_matrix(matrix), catalogue, args.report_dir)
 
 
-def publish(matrix: MatrixRun, catalogue: list[Case], report_dir: Path | None) -> int:
+def publish(matrix: MatrixRun, catalogue: list[Case], report_dir: Path) -> int:
     """Prints the table, summary and failures; writes the report files; returns the exit code."""
     print(report.table(matrix))
     print()
@@ -115,11 +136,8 @@ def publish(matrix: MatrixRun, catalogue: list[Case], report_dir: Path | None) -
     stale = [(c.language, p) for c in matrix.clients for p in unmatched_patterns(c, catalogue)]
     for language, pattern in stale:
         print(f"{language}: known_failing.txt pattern {pattern!r} matches no case")
-    if report_dir:
-        from harness.reports import write_all
-
-        write_all(matrix, report_dir)
-        print(f"\nreports: {report_dir}/junit.xml, report.html, summary.md")
+    written = write_all(matrix, report_dir)
+    print(f"\nreports: {', '.join(str(path) for path in written.values())}")
     return 1 if matrix.failed or stale else 0
 
 
