@@ -58,6 +58,8 @@ class Case:
     cancel_after_responses: int | None = None
     path: str | None = None
     description: str = ""
+    # Set only by a lenient load: why this proto cannot express the case (it is not run).
+    skipped: str | None = None
 
     def request_line(self) -> dict[str, Any]:
         """The contract request a client receives for this case."""
@@ -72,10 +74,18 @@ class Case:
         return line
 
 
-def load_catalogue(schema: ProtoSchema, cases_dir: Path = CASES_DIR) -> list[Case]:
+def load_catalogue(schema: ProtoSchema, cases_dir: Path = CASES_DIR, *, lenient: bool = False) -> list[Case]:
+    """Every case of the catalogue, built against ``schema``.
+
+    Strict by default: a case the proto cannot express is a catalogue error. ``lenient`` is for
+    loading the current catalogue against another version of the proto (``interop compat``): a
+    case whose RPC, or whose request fields or types, that proto lacks comes back with
+    ``skipped`` saying why, and expected responses it cannot parse are kept as written, unchecked
+    (a version-skew run compares observations with each other, never with the expectation).
+    """
     cases: list[Case] = []
     for path in sorted(cases_dir.glob("*.yaml")):
-        cases.extend(load_topic(path, schema))
+        cases.extend(load_topic(path, schema, lenient=lenient))
     seen: set[str] = set()
     for case in cases:
         if case.id in seen:
@@ -84,7 +94,7 @@ def load_catalogue(schema: ProtoSchema, cases_dir: Path = CASES_DIR) -> list[Cas
     return cases
 
 
-def load_topic(path: Path, schema: ProtoSchema) -> list[Case]:
+def load_topic(path: Path, schema: ProtoSchema, *, lenient: bool = False) -> list[Case]:
     document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     topic = path.stem
     default_method = document.get("method")
@@ -93,7 +103,7 @@ def load_topic(path: Path, schema: ProtoSchema) -> list[Case]:
         for case_name, concrete in _expand(str(name), spec):
             case_id = f"{topic}_{case_name}"
             try:
-                cases.append(_build(case_id, concrete, default_method, schema))
+                cases.append(_build(case_id, concrete, default_method, schema, lenient))
             except (KeyError, TypeError, ValueError, json_format.Error) as error:
                 raise CatalogueError(f"{path.name}: case {case_name!r}: {error}") from error
     return cases
@@ -136,7 +146,9 @@ def _resolve(value: Any) -> Any:
     return {key: _resolve(item) for key, item in value.items()}
 
 
-def _build(case_id: str, spec: dict, default_method: str | None, schema: ProtoSchema) -> Case:
+def _build(
+    case_id: str, spec: dict, default_method: str | None, schema: ProtoSchema, lenient: bool = False
+) -> Case:
     known = {
         "method",
         "requests",
@@ -155,6 +167,9 @@ def _build(case_id: str, spec: dict, default_method: str | None, schema: ProtoSc
     method = spec.get("method", default_method)
     if not method:
         raise ValueError("no method (set it on the case or at the top of the file)")
+    if lenient and (reason := _inexpressible(method, spec.get("requests", []), schema)):
+        requests = tuple(spec.get("requests", []))
+        return Case(case_id, method, requests, Expectation(), frozenset(), skipped=reason)
     descriptor = schema.method(method)
     # proto3 JSON (lowerCamelCase names), as the contract promises clients
     requests = tuple(json_format.MessageToDict(schema.request(method, r)) for r in spec.get("requests", []))
@@ -165,7 +180,7 @@ def _build(case_id: str, spec: dict, default_method: str | None, schema: ProtoSc
         id=case_id,
         method=method,
         requests=requests,
-        expect=_expectation(spec.get("expect", {}), method, schema),
+        expect=_expectation(spec.get("expect", {}), method, schema, lenient),
         requires=frozenset(spec.get("requires", [])),
         metadata=metadata,
         timeout_ms=spec.get("timeout_ms"),
@@ -176,7 +191,32 @@ def _build(case_id: str, spec: dict, default_method: str | None, schema: ProtoSc
     return dataclasses.replace(case, requires=case.requires | features_used(case, schema))
 
 
-def _expectation(spec: dict, method: str, schema: ProtoSchema) -> Expectation:
+def _inexpressible(method: str, requests: list, schema: ProtoSchema) -> str | None:
+    """Why this proto cannot send the case (a missing RPC, request fields or types), else None."""
+    try:
+        descriptor = schema.method(method)
+    except KeyError:
+        return f"the proto has no RPC {method}"
+    if not descriptor.client_streaming and len(requests) != 1:
+        return f"{method} takes exactly one request in this proto; the case sends {len(requests)}"
+    for index, request in enumerate(requests):
+        try:
+            schema.request(method, request)
+        except json_format.ParseError as error:
+            return f"request {index} does not fit this proto: {error}"
+    return None
+
+
+def _responses(spec: dict, method: str, schema: ProtoSchema, lenient: bool) -> tuple[dict, ...]:
+    try:
+        return tuple(canonical(schema.response(method, r)) for r in spec.get("responses", []))
+    except json_format.ParseError:
+        if not lenient:
+            raise
+        return tuple(spec.get("responses", []))
+
+
+def _expectation(spec: dict, method: str, schema: ProtoSchema, lenient: bool = False) -> Expectation:
     known = {"code", "message", "responses", "initial_metadata", "trailing_metadata", "compare_message"}
     if unknown := set(spec) - known:
         raise ValueError(f"unknown expect keys {sorted(unknown)}")
@@ -188,7 +228,7 @@ def _expectation(spec: dict, method: str, schema: ProtoSchema) -> Expectation:
     return Expectation(
         code=code,
         message=spec.get("message", default_message),
-        responses=tuple(canonical(schema.response(method, r)) for r in spec.get("responses", [])),
+        responses=_responses(spec, method, schema, lenient),
         initial_metadata=_metadata(spec.get("initial_metadata", {})),
         trailing_metadata=_metadata(spec.get("trailing_metadata", {})),
         compare_message=spec.get("compare_message", True),

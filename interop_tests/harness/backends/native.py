@@ -1,4 +1,10 @@
-"""The native backend: the server in a virtualenv, each client built with its own toolchain."""
+"""The native backend: the server in a virtualenv, each client built with its own toolchain.
+
+The server and the clients are built from a *tree*: a folder laid out like the repository, with
+``proto/``, ``python_server/`` and ``clients/``, whose builds keep their stamps and logs in its own
+``.interop/``. Both trees default to the repository; ``interop compat`` gives them separately, so
+the clients of one proto version can run against the server of another.
+"""
 
 import os
 import re
@@ -13,7 +19,7 @@ from harness import builds
 from harness.backends import Backend, ClientRun, EnvironmentProblem
 from harness.clients import ClientSpec, command
 from harness.health import wait_until_serving
-from harness.paths import PROTO_DIR, SERVER_DIR, WORK_DIR
+from harness.paths import REPO
 
 INSTALL_HINTS = {
     "go": "Go 1.23 or newer (https://go.dev/dl/ or your distribution's golang package)",
@@ -29,9 +35,16 @@ LISTENING = re.compile(r"listening on .*:(\d+)")
 class NativeBackend(Backend):
     name = "native"
 
-    def __init__(self, progress, work_dir: Path = WORK_DIR / "native") -> None:
+    def __init__(
+        self, progress, work_dir: Path | None = None, server_root: Path = REPO, clients_root: Path = REPO
+    ) -> None:
+        """``server_root`` and ``clients_root`` are trees (see above); ``work_dir`` holds the
+        server's virtualenv (default: the server tree's ``.interop/native``)."""
         super().__init__(progress)
-        self.work_dir = work_dir
+        self.server_root = server_root
+        self.clients_root = clients_root
+        self.work_dir = work_dir or server_root / ".interop" / "native"
+        self.server_log = server_root / ".interop" / "logs" / "native-server.log"
         self.server: subprocess.Popen | None = None
         self.target = ""
 
@@ -48,35 +61,47 @@ class NativeBackend(Backend):
         for client in clients:
             self._build_client(client)
 
+    @property
+    def server_dir(self) -> Path:
+        return self.server_root / "python_server"
+
     def _build_server(self) -> None:
         venv = self.work_dir / "server-venv"
         steps = [
             [sys.executable, "-m", "venv", "--clear", str(venv)],
-            [str(venv / "bin" / "pip"), "install", "--quiet", str(SERVER_DIR)],
+            [str(venv / "bin" / "pip"), "install", "--quiet", str(self.server_dir)],
         ]
-        self._build("server", [PROTO_DIR, SERVER_DIR], steps, SERVER_DIR, skipped=["build"])
+        self._build("server", self.server_root, [self.server_dir], steps, self.server_dir, skipped=["build"])
+
+    def server_command(self) -> tuple[list[str], dict[str, str]]:
+        """The command that starts the built server (flags are appended), and its extra environment."""
+        return [str(self.work_dir / "server-venv" / "bin" / "teams-server")], {}
 
     def _build_client(self, client: ClientSpec) -> None:
-        inputs = [PROTO_DIR, client.directory]
-        self._build(client.language, inputs, client.native.build, client.directory, client.native.outputs)
+        steps, outputs = client.native.build, client.native.outputs
+        self._build(client.language, self.clients_root, [client.directory], steps, client.directory, outputs)
 
-    def _build(self, name, inputs, steps, cwd, skipped=()) -> None:
+    def _build(self, name, root: Path, inputs, steps, cwd, skipped=(), env=None) -> None:
+        """Builds ``name`` from the tree ``root`` (its proto/ is an input of every build)."""
         started = time.monotonic()
         self.progress.step(name, "checking build")
-        env = {"TEAMS_PROTO_DIR": str(PROTO_DIR)}
-        built = builds.ensure_built(f"native-{name}", inputs, steps, cwd, env, skipped)
+        env = {"TEAMS_PROTO_DIR": str(root / "proto"), **(env or {})}
+        inputs = [root / "proto", *inputs]
+        work_dir = root / ".interop"
+        built = builds.ensure_built(f"native-{name}", inputs, steps, cwd, env, skipped, work_dir=work_dir)
         verb = "built" if built else "up to date"
         self.progress.step(name, f"{verb} ({time.monotonic() - started:.1f}s)")
 
     def start_server(self) -> None:
-        executable = self.work_dir / "server-venv" / "bin" / "teams-server"
-        log_path = WORK_DIR / "logs" / "native-server.log"
+        argv, env = self.server_command()
+        log_path = self.server_log
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self.server = subprocess.Popen(
-            [str(executable), "--host", "127.0.0.1", "--port", "0", "--test-hooks"],
+            [*argv, "--host", "127.0.0.1", "--port", "0", "--test-hooks"],
             stderr=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             text=True,
+            env={**os.environ, **env},
         )
         port = self._read_port(log_path)
         self.target = f"127.0.0.1:{port}"
@@ -107,7 +132,7 @@ class NativeBackend(Backend):
                 text=True,
                 encoding="utf-8",
                 timeout=CLIENT_TIMEOUT_SECONDS,
-                env={**os.environ, "TEAMS_PROTO_DIR": str(PROTO_DIR)},
+                env={**os.environ, "TEAMS_PROTO_DIR": str(self.clients_root / "proto")},
             )
         except subprocess.TimeoutExpired as expired:
             return ClientRun(
