@@ -183,13 +183,38 @@ def _differences(
     breaks = []
     for client in clients.clients:
         for case in supported(client, cases):
-            baseline = compare.view(case, own[client.language][case.id])
-            observed = compare.view(case, other[client.language][case.id])
+            added = _added_response_fields(case.method, clients.schema, server.schema)
+            baseline = _without(compare.view(case, own[client.language][case.id]), added)
+            observed = _without(compare.view(case, other[client.language][case.id]), added)
             if "error" not in baseline and baseline != observed:
                 breaks.append(
                     Break(clients.label, server.label, client.language, case.id, baseline, observed)
                 )
     return breaks
+
+
+def _added_response_fields(method: str, clients: ProtoSchema, server: ProtoSchema) -> frozenset[str]:
+    """Response fields the clients' proto added: neither their number nor their name is the server's.
+
+    A server that predates a field cannot fill it, so a client sees proto3's default there: that
+    is what adding a field means, not a break. A field that kept its name but moved (renumbered),
+    or a number reused for another field, stays in the comparison. Only top-level fields (our
+    responses are flat).
+    """
+    try:
+        theirs = server.method(method).output_type.fields
+    except KeyError:
+        return frozenset()  # the server's proto lacks the RPC: any difference is real
+    numbers, names = {f.number for f in theirs}, {f.name for f in theirs}
+    ours = clients.method(method).output_type.fields
+    return frozenset(f.name for f in ours if f.number not in numbers and f.name not in names)
+
+
+def _without(view: dict, fields: frozenset[str]) -> dict:
+    if not fields or "responses" not in view:
+        return view
+    responses = [{k: v for k, v in response.items() if k not in fields} for response in view["responses"]]
+    return {**view, "responses": responses}
 
 
 def _baseline_errors(version: Version, own: Observations, result: SkewResult) -> None:
