@@ -51,20 +51,28 @@ class ProtoSchema:
 
 @functools.cache
 def _compile(proto_dir: str) -> descriptor_pb2.FileDescriptorSet:
+    return descriptor_set(Path(proto_dir), "--include_imports", files=[Path(proto_dir) / "teams.proto"])
+
+
+def descriptor_set(
+    proto_dir: Path, *flags: str, files: list[Path] | None = None
+) -> descriptor_pb2.FileDescriptorSet:
+    """Runs grpcio-tools' protoc over ``files`` (default: every .proto in the folder)."""
+    files = files or sorted(proto_dir.glob("*.proto"))
     with tempfile.TemporaryDirectory() as scratch:
-        out = Path(scratch) / "teams.binpb"
+        out = Path(scratch) / "set.binpb"
         command = [
             sys.executable,
             "-m",
             "grpc_tools.protoc",
             f"-I{proto_dir}",
-            "--include_imports",
+            *flags,
             f"--descriptor_set_out={out}",
-            f"{proto_dir}/teams.proto",
+            *map(str, files),
         ]
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode != 0:
-            raise RuntimeError(f"protoc could not compile {proto_dir}/teams.proto:\n{done.stderr}")
+            raise RuntimeError(f"protoc could not compile {proto_dir}:\n{done.stderr}")
         return descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes())
 
 

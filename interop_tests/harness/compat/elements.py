@@ -8,9 +8,6 @@ calls (through nested message fields). Only such a case can show the change on t
 case reaches it, the skew matrix has nothing to say about it.
 """
 
-import subprocess
-import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +15,7 @@ from google.protobuf import descriptor_pb2
 from google.protobuf.descriptor import Descriptor, MethodDescriptor
 
 from harness.cases import Case
-from harness.schema import ProtoSchema
+from harness.schema import ProtoSchema, descriptor_set
 
 # Field numbers in descriptor.proto, as source-info paths use them.
 FILE_PACKAGE, FILE_MESSAGE, FILE_ENUM, FILE_SERVICE = 2, 4, 5, 6
@@ -37,21 +34,7 @@ class Element:
 
 
 def compile_with_source_info(proto_dir: Path) -> descriptor_pb2.FileDescriptorSet:
-    with tempfile.TemporaryDirectory() as scratch:
-        out = Path(scratch) / "set.binpb"
-        command = [
-            sys.executable,
-            "-m",
-            "grpc_tools.protoc",
-            f"-I{proto_dir}",
-            "--include_source_info",
-            f"--descriptor_set_out={out}",
-            *sorted(str(p) for p in proto_dir.glob("*.proto")),
-        ]
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise RuntimeError(f"protoc could not compile {proto_dir}:\n{done.stderr}")
-        return descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes())
+    return descriptor_set(proto_dir, "--include_source_info")
 
 
 def element_at(files: descriptor_pb2.FileDescriptorSet, path: str, line: int, column: int) -> Element:
