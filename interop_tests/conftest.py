@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from harness import clients as client_manifests
-from harness import report
 from harness.backends import make_backend
 from harness.cases import load_catalogue
 from harness.matrix import run_matrix, supported
 from harness.paths import PROTO_DIR
 from harness.progress import Progress
+from harness.reports import text as report
 from harness.reports import write_all
 from harness.schema import ProtoSchema
 

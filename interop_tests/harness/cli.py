@@ -13,13 +13,13 @@ import sys
 from pathlib import Path
 
 from harness import clients as client_manifests
-from harness import report
 from harness.backends import EnvironmentProblem, make_backend
 from harness.builds import BuildError
 from harness.cases import Case, CatalogueError, load_catalogue
 from harness.matrix import MatrixRun, judge_matrix, run_matrix, shard, unmatched_patterns
 from harness.paths import PROTO_DIR, WORK_DIR
 from harness.progress import Progress
+from harness.reports import text as report
 from harness.reports import write_all
 from harness.results import ResultsError, read_results, write_results
 from harness.schema import ProtoSchema

@@ -16,6 +16,7 @@ from harness.clients import ClientSpec
 from harness.contract import Observed
 
 LONG_TEXT = 120
+CLIENT_MADE = "(made by the client library)"
 
 
 class Outcome(enum.Enum):
@@ -46,7 +47,7 @@ def view(case: Case, observed: Observed) -> dict[str, Any]:
         return {"error": observed.error}
     return {
         "code": CODE_NAMES.get(observed.code, str(observed.code)),
-        "message": observed.message if case.expect.compare_message else "(made by the client library)",
+        "message": observed.message if case.expect.compare_message else CLIENT_MADE,
         "responses": list(observed.responses),
         "initial_metadata": observed.initial_metadata,
         "trailing_metadata": observed.trailing_metadata,
@@ -55,11 +56,12 @@ def view(case: Case, observed: Observed) -> dict[str, Any]:
 
 def expected_view(case: Case, observed: Observed) -> dict[str, Any]:
     expect = case.expect
-    message = expect.message
-    if message is None or not expect.compare_message:
-        message = view(case, observed).get("message")  # not part of the expectation
     if not expect.compare_message:
-        message = "(made by the client library)"
+        message = CLIENT_MADE
+    elif expect.message is None:
+        message = observed.message  # any message: not part of the expectation
+    else:
+        message = expect.message
     return {
         "code": CODE_NAMES[expect.code],
         "message": message,

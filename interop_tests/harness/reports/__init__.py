@@ -2,7 +2,7 @@
 
 ``write_all`` writes the three files a CI job publishes: ``junit.xml`` (test views, annotations),
 ``report.html`` (the artifact a person opens) and ``summary.md`` (``$GITHUB_STEP_SUMMARY``). The
-terminal table stays in ``harness.report``.
+terminal table is ``text``.
 """
 
 from pathlib import Path

@@ -1,6 +1,6 @@
 """What every report format says about an outcome, so JUnit, HTML and Markdown never disagree.
 
-The words are the text table's (``harness.report.SYMBOLS``): a reader who saw ``STALE`` in a CI
+The words are the text table's (``harness.reports.text.SYMBOLS``): a reader who saw ``STALE`` in a CI
 log finds the same word in the HTML page and the step summary.
 """
 
@@ -8,7 +8,7 @@ import re
 
 from harness.compare import Outcome
 from harness.matrix import MatrixRun
-from harness.report import SYMBOLS
+from harness.reports.text import SYMBOLS
 
 # Summary column order: passed first, as people read a count; then what needs attention.
 ORDER = (Outcome.PASS, Outcome.FAIL, Outcome.STALE, Outcome.KNOWN_FAILING, Outcome.UNSUPPORTED)

@@ -1,4 +1,4 @@
-"""Readable results: the language x case table and the per-language summary."""
+"""The terminal's report: the language x case table, the per-language summary, the failures."""
 
 from harness.compare import Outcome
 from harness.matrix import MatrixRun
