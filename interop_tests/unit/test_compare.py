@@ -84,3 +84,17 @@ def test_a_client_error_is_a_failure_with_its_text() -> None:
     broken = Observed(error="client could not run the case: unknown method")
     verdict = judge(CASE, make_client("go"), {"python": GOOD, "go": broken})
     assert verdict.outcome is Outcome.FAIL and "unknown method" in verdict.explanation
+
+
+def test_a_server_message_must_match_the_expectation_even_when_all_agree() -> None:
+    case = Case(
+        id="e",
+        method="Teams/GetTeam",
+        requests=({},),
+        requires=frozenset({"unary"}),
+        expect=Expectation(code=3, message="city must not be empty"),
+    )
+    wrong = Observed(code=3, message="bad city")
+    verdict = judge(case, make_client("go"), {"python": wrong, "go": wrong})
+    assert verdict.outcome is Outcome.FAIL
+    assert '"message": "bad city"' in verdict.explanation
