@@ -11,6 +11,10 @@ from dataclasses import dataclass
 from harness.clients import ClientSpec
 from harness.progress import Progress
 
+# How long one client process may take over all its cases, in every backend: bounded, so a hung
+# client fails its cases instead of hanging the run.
+CLIENT_TIMEOUT_SECONDS = 300
+
 
 class EnvironmentProblem(RuntimeError):
     """Something the user must install or start; the message says what, never a silent skip."""

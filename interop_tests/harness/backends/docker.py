@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 
-from harness.backends import Backend, ClientRun, EnvironmentProblem
+from harness.backends import CLIENT_TIMEOUT_SECONDS, Backend, ClientRun, EnvironmentProblem
 from harness.builds import BuildError
 from harness.clients import ClientSpec, command
 from harness.health import wait_until_serving
@@ -22,7 +22,6 @@ from harness.paths import REPO, WORK_DIR
 BASE_IMAGE_ARGS = ("PYTHON_IMAGE", "GO_IMAGE", "NODE_IMAGE")
 SERVER_DOCKERFILE = "python_server/Dockerfile"
 SERVER_PORT = 50051
-CLIENT_TIMEOUT_SECONDS = 300
 
 
 def connect():

@@ -13,11 +13,10 @@ import os
 import time
 from pathlib import Path
 
-from harness.backends import Backend, ClientRun, EnvironmentProblem
+from harness.backends import CLIENT_TIMEOUT_SECONDS, Backend, ClientRun, EnvironmentProblem
 from harness.clients import ClientSpec
 from harness.health import wait_until_serving
 
-CLIENT_TIMEOUT_SECONDS = 300
 POLL_SECONDS = 0.2
 
 

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from harness import builds
-from harness.backends import Backend, ClientRun, EnvironmentProblem
+from harness.backends import CLIENT_TIMEOUT_SECONDS, Backend, ClientRun, EnvironmentProblem
 from harness.clients import ClientSpec, command
 from harness.health import wait_until_serving
 from harness.paths import REPO
@@ -28,7 +28,6 @@ INSTALL_HINTS = {
     "npm": "npm (comes with Node.js)",
     "python3": "Python 3.11 or newer with the venv module",
 }
-CLIENT_TIMEOUT_SECONDS = 300
 LISTENING = re.compile(r"listening on .*:(\d+)")
 
 
