@@ -1,6 +1,6 @@
 #!/bin/sh
 # Builds bin/teams-client. The Go stubs are generated here from proto/, never committed, by
-# Debian's protoc plus protoc-gen-go and protoc-gen-go-grpc compiled from the versions that
+# protoc (the harness puts grpcio-tools' on PATH; the Dockerfile installs Debian's) plus protoc-gen-go and protoc-gen-go-grpc compiled from the versions that
 # go.mod pins (see tools.go), so generated code and runtime libraries always match.
 #
 # TEAMS_PROTO_DIR names the proto directory (default: ../../proto next to this script).

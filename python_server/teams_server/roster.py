@@ -1,6 +1,7 @@
 """The teams the server knows: the tutorial's ten, in the tutorial's order.
 
-The harness derives expected results from this module, so the data lives in exactly one place.
+The server's own copy. The harness never reads it: its expectations come from its own data
+(interop_tests/cases/facts/roster.yaml), so a wrong nickname here turns the matrix red.
 """
 
 from types import MappingProxyType

@@ -1,0 +1,5 @@
+import sys
+
+from teams_interop.cli import main
+
+sys.exit(main())

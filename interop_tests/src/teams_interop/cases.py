@@ -1,0 +1,270 @@
+"""The case catalogue: YAML files in interop_tests/cases, expanded into concrete cases.
+
+A file is one topic; its cases get ids ``<topic>_<name>``. The runner, not the clients, computes
+what every case expects: from the file, or from the server's roster (``for_each_team``,
+``$roster``). Small directives keep large or awkward values readable in YAML:
+
+- ``{$repeat: [text, count]}``: ``text`` repeated ``count`` times;
+- ``{$utf8: text}``: the base64 of the UTF-8 bytes of ``text`` (for ``-bin`` metadata);
+- ``{$roster: {prefix: P}}``: the roster's teams whose city starts with P, as TeamResponses.
+"""
+
+import base64
+import dataclasses
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+import yaml
+from google.protobuf import json_format
+
+from teams_interop import paths, roster
+from teams_interop.schema import ProtoSchema, canonical
+
+CODES = {code.name: code.value[0] for code in grpc.StatusCode}
+CODE_NAMES = {number: name for name, number in CODES.items()}
+HEALTH_SERVICE = "grpc.health.v1.Health"
+
+
+class CatalogueError(ValueError):
+    """A case file that cannot be loaded; the message names the file and the case."""
+
+
+@dataclass(frozen=True)
+class Expectation:
+    code: int = 0
+    message: str | None = ""  # None: any message (it is still compared across languages)
+    responses: tuple[dict, ...] = ()
+    initial_metadata: dict[str, list[str]] = field(default_factory=dict)
+    trailing_metadata: dict[str, list[str]] = field(default_factory=dict)
+    # False when the client library, not the server, makes the status (a deadline, a cancel):
+    # each library words it differently, so only the code is compared.
+    compare_message: bool = True
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    method: str
+    requests: tuple[dict, ...]
+    expect: Expectation
+    requires: frozenset[str]
+    metadata: dict[str, list[str]] = field(default_factory=dict)
+    timeout_ms: int | None = None
+    cancel_after_responses: int | None = None
+    path: str | None = None
+    description: str = ""
+    # Set only by a lenient load: why this proto cannot express the case (it is not run).
+    skipped: str | None = None
+
+    def request_line(self) -> dict[str, Any]:
+        """The contract request a client receives for this case."""
+        line: dict[str, Any] = {"id": self.id, "method": self.method, "requests": list(self.requests)}
+        optional = {
+            "metadata": self.metadata,
+            "timeout_ms": self.timeout_ms,
+            "cancel_after_responses": self.cancel_after_responses,
+            "path": self.path,
+        }
+        line.update({key: value for key, value in optional.items() if value not in (None, {})})
+        return line
+
+
+def load_catalogue(
+    schema: ProtoSchema, cases_dir: Path | None = None, *, lenient: bool = False
+) -> list[Case]:
+    """Every case of the catalogue, built against ``schema``.
+
+    Strict by default: a case the proto cannot express is a catalogue error. ``lenient`` is for
+    loading the current catalogue against another version of the proto (``interop compat``): a
+    case whose RPC, or whose request fields or types, that proto lacks comes back with
+    ``skipped`` saying why, and expected responses it cannot parse are kept as written, unchecked
+    (a version-skew run compares observations with each other, never with the expectation).
+    """
+    cases: list[Case] = []
+    cases_dir = cases_dir or paths.layout().cases_dir
+    for path in sorted(cases_dir.glob("*.yaml")):
+        cases.extend(load_topic(path, schema, lenient=lenient))
+    seen: set[str] = set()
+    for case in cases:
+        if case.id in seen:
+            raise CatalogueError(f"case id {case.id!r} is defined twice")
+        seen.add(case.id)
+    return cases
+
+
+def load_topic(path: Path, schema: ProtoSchema, *, lenient: bool = False) -> list[Case]:
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    topic = path.stem
+    default_method = document.get("method")
+    cases = []
+    for name, spec in (document.get("cases") or {}).items():
+        for case_name, concrete in _expand(str(name), spec):
+            case_id = f"{topic}_{case_name}"
+            try:
+                cases.append(_build(case_id, concrete, default_method, schema, lenient))
+            except (KeyError, TypeError, ValueError, json_format.Error) as error:
+                raise CatalogueError(f"{path.name}: case {case_name!r}: {error}") from error
+    return cases
+
+
+def _expand(name: str, spec: dict) -> Iterator[tuple[str, dict]]:
+    """One case, or one per roster team for ``for_each_team``."""
+    if not spec.get("for_each_team"):
+        yield name, spec
+        return
+    for city, nickname in roster.teams().items():
+        slug = re.sub(r"[^a-z0-9]+", "_", city.lower()).strip("_")
+        yield f"{name}_{slug}", _substitute(spec, {"city": city, "nickname": nickname})
+
+
+def _substitute(value: Any, names: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return value.format(**names)
+    if isinstance(value, list):
+        return [_substitute(item, names) for item in value]
+    if isinstance(value, dict):
+        return {key: _substitute(item, names) for key, item in value.items()}
+    return value
+
+
+def _resolve(value: Any) -> Any:
+    """Applies the ``$`` directives anywhere in a value."""
+    if isinstance(value, list):
+        return [_resolve(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if "$repeat" in value:
+        text, count = value["$repeat"]
+        return str(text) * int(count)
+    if "$utf8" in value:
+        return base64.b64encode(str(value["$utf8"]).encode("utf-8")).decode("ascii")
+    if "$roster" in value:
+        prefix = value["$roster"].get("prefix", "")
+        return [{"city": c, "nickname": n} for c, n in roster.teams().items() if c.startswith(prefix)]
+    return {key: _resolve(item) for key, item in value.items()}
+
+
+def _build(
+    case_id: str, spec: dict, default_method: str | None, schema: ProtoSchema, lenient: bool = False
+) -> Case:
+    known = {
+        "method",
+        "requests",
+        "metadata",
+        "timeout_ms",
+        "cancel_after_responses",
+        "path",
+        "requires",
+        "expect",
+        "description",
+        "for_each_team",
+    }
+    if unknown := set(spec) - known:
+        raise ValueError(f"unknown keys {sorted(unknown)}")
+    spec = _resolve(spec)
+    method = spec.get("method", default_method)
+    if not method:
+        raise ValueError("no method (set it on the case or at the top of the file)")
+    if lenient and (reason := _inexpressible(method, spec.get("requests", []), schema)):
+        requests = tuple(spec.get("requests", []))
+        return Case(case_id, method, requests, Expectation(), frozenset(), skipped=reason)
+    descriptor = schema.method(method)
+    # proto3 JSON (lowerCamelCase names), as the contract promises clients
+    requests = tuple(json_format.MessageToDict(schema.request(method, r)) for r in spec.get("requests", []))
+    if not descriptor.client_streaming and len(requests) != 1:
+        raise ValueError(f"{method} takes exactly one request, got {len(requests)}")
+    metadata = {key: [str(v) for v in _as_list(values)] for key, values in spec.get("metadata", {}).items()}
+    case = Case(
+        id=case_id,
+        method=method,
+        requests=requests,
+        expect=_expectation(spec.get("expect", {}), method, schema, lenient),
+        requires=frozenset(spec.get("requires", [])),
+        metadata=metadata,
+        timeout_ms=spec.get("timeout_ms"),
+        cancel_after_responses=spec.get("cancel_after_responses"),
+        path=spec.get("path"),
+        description=spec.get("description", ""),
+    )
+    return dataclasses.replace(case, requires=case.requires | features_used(case, schema))
+
+
+def _inexpressible(method: str, requests: list, schema: ProtoSchema) -> str | None:
+    """Why this proto cannot send the case (a missing RPC, request fields or types), else None."""
+    try:
+        descriptor = schema.method(method)
+    except KeyError:
+        return f"the proto has no RPC {method}"
+    if not descriptor.client_streaming and len(requests) != 1:
+        return f"{method} takes exactly one request in this proto; the case sends {len(requests)}"
+    for index, request in enumerate(requests):
+        try:
+            schema.request(method, request)
+        except json_format.ParseError as error:
+            return f"request {index} does not fit this proto: {error}"
+    return None
+
+
+def _responses(spec: dict, method: str, schema: ProtoSchema, lenient: bool) -> tuple[dict, ...]:
+    try:
+        return tuple(canonical(schema.response(method, r)) for r in spec.get("responses", []))
+    except json_format.ParseError:
+        if not lenient:
+            raise
+        return tuple(spec.get("responses", []))
+
+
+def _expectation(spec: dict, method: str, schema: ProtoSchema, lenient: bool = False) -> Expectation:
+    known = {"code", "message", "responses", "initial_metadata", "trailing_metadata", "compare_message"}
+    if unknown := set(spec) - known:
+        raise ValueError(f"unknown expect keys {sorted(unknown)}")
+    code_name = spec.get("code", "OK")
+    if code_name not in CODES:
+        raise ValueError(f"unknown status code {code_name!r}")
+    code = CODES[code_name]
+    default_message = "" if code == 0 else None
+    return Expectation(
+        code=code,
+        message=spec.get("message", default_message),
+        responses=_responses(spec, method, schema, lenient),
+        initial_metadata=_metadata(spec.get("initial_metadata", {})),
+        trailing_metadata=_metadata(spec.get("trailing_metadata", {})),
+        compare_message=spec.get("compare_message", True),
+    )
+
+
+def _metadata(spec: dict) -> dict[str, list[str]]:
+    return {key: [str(v) for v in _as_list(values)] for key, values in spec.items()}
+
+
+def _as_list(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def features_used(case: Case, schema: ProtoSchema) -> frozenset[str]:
+    """The client features a case exercises, read off the case itself."""
+    descriptor = schema.method(case.method)
+    kind = {
+        (False, False): "unary",
+        (False, True): "server_streaming",
+        (True, False): "client_streaming",
+        (True, True): "bidi_streaming",
+    }[(descriptor.client_streaming, descriptor.server_streaming)]
+    used = {kind}
+    if case.metadata:
+        used.add("metadata")
+    if any(key.endswith("-bin") for key in case.metadata):
+        used.add("binary_metadata")
+    if case.timeout_ms is not None:
+        used.add("deadline")
+    if case.cancel_after_responses is not None:
+        used.add("cancellation")
+    if case.path is not None:
+        used.add("path_override")
+    if case.method.startswith(HEALTH_SERVICE + "/"):
+        used.add("health")
+    return frozenset(used)

@@ -1,0 +1,111 @@
+"""Client manifests: every ``clients/<language>/client.toml`` is one client under test.
+
+The harness discovers clients from these files alone, so adding a language touches no harness
+code. See clients/CONTRACT.md for the format.
+"""
+
+import fnmatch
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from teams_interop import paths
+
+FEATURES = frozenset(
+    {
+        "unary",
+        "server_streaming",
+        "client_streaming",
+        "bidi_streaming",
+        "metadata",
+        "binary_metadata",
+        "deadline",
+        "cancellation",
+        "health",
+        "path_override",
+    }
+)
+
+
+class ManifestError(ValueError):
+    """A client.toml the harness cannot use; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class NativeSpec:
+    requires: tuple[str, ...]
+    build: tuple[tuple[str, ...], ...]
+    outputs: tuple[str, ...]
+    run: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DockerSpec:
+    dockerfile: str
+    run: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ClientSpec:
+    language: str
+    summary: str
+    directory: Path
+    features: frozenset[str]
+    native: NativeSpec
+    docker: DockerSpec
+    known_failing: tuple[str, ...]
+
+    def is_known_failing(self, case_id: str) -> bool:
+        return any(fnmatch.fnmatchcase(case_id, pattern) for pattern in self.known_failing)
+
+
+def discover(clients_dir: Path | None = None) -> list[ClientSpec]:
+    clients_dir = clients_dir or paths.layout().clients_dir
+    return [load(path) for path in sorted(clients_dir.glob("*/client.toml"))]
+
+
+def select(clients: list[ClientSpec], languages: list[str] | None) -> list[ClientSpec]:
+    if not languages:
+        return clients
+    known = {client.language: client for client in clients}
+    if missing := [name for name in languages if name not in known]:
+        raise ManifestError(f"no client for {', '.join(missing)}; known: {', '.join(sorted(known))}")
+    return [client for client in clients if client.language in languages]  # one stable order
+
+
+def load(path: Path) -> ClientSpec:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        features = frozenset(data["features"])
+        if unknown := features - FEATURES:
+            raise ManifestError(f"unknown features {sorted(unknown)}; known: {sorted(FEATURES)}")
+        native, docker = data["native"], data["docker"]
+        return ClientSpec(
+            language=data["language"],
+            summary=data.get("summary", ""),
+            directory=path.parent,
+            features=features,
+            native=NativeSpec(
+                requires=tuple(native.get("requires", [])),
+                build=tuple(tuple(step) for step in native.get("build", [])),
+                outputs=tuple(native.get("outputs", [])),
+                run=tuple(native["run"]),
+            ),
+            docker=DockerSpec(dockerfile=docker.get("dockerfile", "Dockerfile"), run=tuple(docker["run"])),
+            known_failing=_patterns(path.parent / "known_failing.txt"),
+        )
+    except (KeyError, TypeError, tomllib.TOMLDecodeError) as error:
+        raise ManifestError(f"{path}: {type(error).__name__}: {error}") from error
+    except ManifestError as error:
+        raise ManifestError(f"{path}: {error}") from error
+
+
+def _patterns(path: Path) -> tuple[str, ...]:
+    if not path.exists():
+        return ()
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return tuple(line for line in lines if line)
+
+
+def command(template: tuple[str, ...], target: str) -> list[str]:
+    return [part.replace("{target}", target) for part in template]

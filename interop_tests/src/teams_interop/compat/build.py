@@ -1,0 +1,122 @@
+"""Builds of version trees, made cheap by sharing what does not depend on the proto.
+
+Each version tree is built like the repository (see backends/native.py), with three savings, so
+that a dozen versions cost seconds each rather than a fresh virtualenv and npm install apiece:
+
+- the server's dependencies live in one virtualenv per pinned set (keyed by its pyproject.toml);
+  each version only installs its own package, with the stubs of its proto, with ``--target``;
+- a client whose outputs include ``.venv`` gets a shared virtualenv (keyed by its
+  requirements.txt) as a symlink, and ``TEAMS_CLIENT_VENV`` names it to its build;
+- npm installs prefer its cache; Go's build cache is shared anyway.
+"""
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import tomllib
+from pathlib import Path
+
+from teams_interop import builds
+from teams_interop.backends.native import NativeBackend
+from teams_interop.clients import ClientSpec
+from teams_interop.compat.trees import SERVER_SKIPPED, compat_dir
+
+# Runs go in parallel, and each one's run_matrix checks its builds first: one check at a time,
+# so that no run reads a build's inputs while another writes them.
+_PREPARING = threading.Lock()
+
+
+class SkewBackend(NativeBackend):
+    """The native backend for version trees; the builds above, the server started from them."""
+
+    def prepare(self, clients: list[ClientSpec]) -> None:
+        with _PREPARING:
+            super().prepare(clients)
+
+    def _build_server(self) -> None:
+        python = server_python(self.server_dir)
+        library = self.work_dir / "server-lib"
+        install = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        steps = [
+            ["rm", "-rf", str(library)],
+            [*install, "--no-deps", "--no-build-isolation", "--target", str(library), str(self.server_dir)],
+        ]
+        self._build("server", self.server_root, [self.server_dir], steps, self.server_dir, SERVER_SKIPPED)
+
+    def server_command(self) -> tuple[list[str], dict[str, str]]:
+        python = _shared_server_venv(self.server_dir) / "bin" / "python"
+        return [str(python), "-P", "-m", "teams_server"], {"PYTHONPATH": str(self.work_dir / "server-lib")}
+
+    def _build_client(self, client: ClientSpec) -> None:
+        env = {"npm_config_prefer_offline": "true", **_share_virtualenv(client)}
+        steps, outputs = client.native.build, client.native.outputs
+        self._build(
+            client.language, self.clients_root, [client.directory], steps, client.directory, outputs, env
+        )
+
+
+def shared_dir() -> Path:
+    return compat_dir() / "shared"
+
+
+def server_python(server_dir: Path) -> Path:
+    """The shared interpreter with the server's dependencies and build requirements installed."""
+    venv = _shared_server_venv(server_dir)
+    spec = venv.with_name(venv.name + ".spec")
+    _write_if_changed(spec / "requirements.txt", "\n".join(_server_requirements(server_dir)) + "\n")
+    steps = [
+        [sys.executable, "-m", "venv", "--clear", str(venv)],
+        [
+            str(venv / "bin" / "pip"),
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+            "requirements.txt",
+        ],
+    ]
+    builds.ensure_built(venv.name, [spec], steps, spec, work_dir=shared_dir())
+    return venv / "bin" / "python"
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    """Never rewrites an input in place: another check may be reading it (another compat run)."""
+    if path.is_file() and path.read_text() == text:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.parent.with_name(f"{path.parent.name}.{os.getpid()}.partial")  # not among the inputs
+    partial.write_text(text)
+    partial.replace(path)
+
+
+def _server_requirements(server_dir: Path) -> list[str]:
+    project = tomllib.loads((server_dir / "pyproject.toml").read_text(encoding="utf-8"))
+    wanted = project.get("project", {}).get("dependencies", []) + project.get("build-system", {}).get(
+        "requires", []
+    )
+    return sorted(set(wanted))
+
+
+def _shared_server_venv(server_dir: Path) -> Path:
+    key = hashlib.sha256("\n".join(_server_requirements(server_dir)).encode()).hexdigest()[:12]
+    return shared_dir() / f"server-python-{key}"
+
+
+def _share_virtualenv(client: ClientSpec) -> dict[str, str]:
+    """Links the client's .venv to a virtualenv shared by every tree with the same requirements."""
+    requirements = client.directory / "requirements.txt"
+    if ".venv" not in client.native.outputs or not requirements.is_file():
+        return {}
+    key = hashlib.sha256(requirements.read_bytes()).hexdigest()[:12]
+    shared = shared_dir() / f"{client.language}-client-venv-{key}"
+    if not (shared / "bin" / "python").exists():
+        python = shutil.which("python3") or sys.executable
+        subprocess.run([python, "-m", "venv", "--clear", str(shared)], check=True)
+    link = client.directory / ".venv"
+    if not link.is_symlink():
+        shutil.rmtree(link, ignore_errors=True)
+        link.symlink_to(shared)
+    return {"TEAMS_CLIENT_VENV": str(shared)}

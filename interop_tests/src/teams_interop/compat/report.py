@@ -1,0 +1,171 @@
+"""The compatibility report: a summary for people, a JSON document for machines.
+
+The summary answers, in order: which versions were compared, what buf found (file:line:column,
+rule, and what the wire said about it), which (client version, server version, language)
+combinations saw something change and how (a diff of the views), and the verdict.
+"""
+
+from collections import defaultdict
+from typing import Any
+
+from teams_interop.compat.check import Outcome
+from teams_interop.compat.skew import Break
+
+FORMAT = "teams-interop-compat/1"
+CASES_SHOWN = 6  # case ids listed per line; the JSON report has every break with its diff
+
+
+def summary(outcome: Outcome) -> str:
+    lines = [
+        f"interop compat: {outcome.new.description} against {outcome.old.description}",
+        f"  old: {outcome.old.version}   new: {outcome.new.version}   (.interop/compat/)",
+    ]
+    lines += [f"  note: {note}" for note in (*outcome.old.notes, *outcome.new.notes)]
+    lines += ["", *_static(outcome), "", *_dynamic(outcome), "", _verdict(outcome)]
+    return "\n".join(lines)
+
+
+def _static(outcome: Outcome) -> list[str]:
+    found = outcome.static
+    head = f"static: buf {found.buf_version} breaking, rules {', '.join(found.rules)} (buf.yaml)"
+    if found.clean:
+        return [head, "  no breaking change"]
+    lines = [f"{head}: {len(found.findings)} finding(s)"]
+    for note in outcome.notes:
+        f = note.finding
+        lines.append(f"  {f.where}: {f.rule}: {f.message}")
+        lines.append(f"      {note.element}: {note.dynamic}")
+    return lines
+
+
+def _dynamic(outcome: Outcome) -> list[str]:
+    skew = outcome.skew
+    languages = ", ".join(c.language for c in skew.versions["new"].clients)
+    lines = [f"dynamic: version skew, native, {languages}: {outcome.dynamic.replace('_', ' ')}"]
+    if skew.identical:
+        return [*lines, "  old and new are the same code (proto/, python_server/, clients/): nothing to run"]
+    for clients, server in (("old", "new"), ("new", "old")):
+        changed = [b for b in skew.breaks if b.clients == clients]
+        state = f"{len(changed)} changed" if changed else "none changed"
+        lines.append(
+            f"  {clients} clients -> {server} server: {skew.compared(clients)} results compared, {state}"
+        )
+        if skipped := skew.versions[clients].not_applicable:
+            reasons = "; ".join(sorted(set(skipped.values())))
+            lines.append(f"      {len(skipped)} case(s) not applicable to the {clients} proto: {reasons}")
+        lines += _breaks(changed)
+    for item in skew.unstable:
+        lines.append(f"  unstable (differed once, agreed when run again; not counted): {_name(item)}")
+    for version, language, case, error in skew.baseline_errors:
+        lines.append(
+            f"  no baseline: the {version} {language} client failed {case} against its own server: {error}"
+        )
+    return lines
+
+
+def _breaks(changed: list[Break]) -> list[str]:
+    """Languages that broke on the same cases share a line; each distinct example diff is shown once."""
+    by_language: dict[str, list[Break]] = defaultdict(list)
+    for item in changed:
+        by_language[item.language].append(item)
+    by_cases: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for language, items in by_language.items():
+        by_cases[tuple(b.case for b in items)].append(language)
+    lines = []
+    for cases, names in by_cases.items():
+        more = f" and {len(cases) - CASES_SHOWN} more" if len(cases) > CASES_SHOWN else ""
+        listed = ", ".join(cases[:CASES_SHOWN]) + more
+        lines.append(f"      BROKEN for {', '.join(names)}: {len(cases)} case(s): {listed}")
+    shown: set[str] = set()
+    for language, items in by_language.items():
+        example = min(items, key=lambda b: len(b.diff))  # the plainest of this language's diffs
+        if example.diff not in shown:
+            shown.add(example.diff)
+            lines.append(f"      {language}, {example.case}:")
+            lines.append(_indent(example.diff, "        "))
+    return lines
+
+
+def _verdict(outcome: Outcome) -> str:
+    if outcome.compatible:
+        return "verdict: compatible"
+    reasons = []
+    if not outcome.static.clean:
+        rules = sorted({f.rule for f in outcome.static.findings})
+        reasons.append(f"{len(outcome.static.findings)} static finding(s) ({', '.join(rules)})")
+    if outcome.skew.breaks:
+        reasons.append(f"{len(outcome.skew.breaks)} result(s) changed across versions")
+    return f"verdict: BREAKING: {'; '.join(reasons)}"
+
+
+def to_json(outcome: Outcome) -> dict[str, Any]:
+    skew = outcome.skew
+    return {
+        "format": FORMAT,
+        "verdict": "compatible" if outcome.compatible else "breaking",
+        "seconds": outcome.seconds,
+        "old": _tree(outcome.old),
+        "new": _tree(outcome.new),
+        "static": {
+            "verdict": "clean" if outcome.static.clean else "breaking",
+            "buf": outcome.static.buf_version,
+            "rules": list(outcome.static.rules),
+            "findings": [
+                {
+                    "path": n.finding.path,
+                    "line": n.finding.line,
+                    "column": n.finding.column,
+                    "rule": n.finding.rule,
+                    "message": n.finding.message,
+                    "wire": n.finding.wire,
+                    "element": str(n.element),
+                    "reached_by": list(n.reached_by),
+                    "dynamic": n.dynamic,
+                }
+                for n in outcome.notes
+            ],
+        },
+        "dynamic": {
+            "verdict": outcome.dynamic,
+            "identical": skew.identical,
+            "languages": [c.language for c in skew.versions["new"].clients],
+            "runs": [vars(run) for run in skew.runs],
+            "compared": {label: skew.compared(label) for label in skew.versions},
+            "not_applicable": {label: v.not_applicable for label, v in skew.versions.items()},
+            "breaks": [_break(b) for b in skew.breaks],
+            "unstable": [_break(b) for b in skew.unstable],
+            "baseline_errors": [
+                {"version": v, "language": lang, "case": case, "error": error}
+                for v, lang, case, error in skew.baseline_errors
+            ],
+        },
+    }
+
+
+def _tree(tree) -> dict[str, Any]:
+    return {
+        "label": tree.label,
+        "description": tree.description,
+        "tree": tree.version,
+        "notes": list(tree.notes),
+    }
+
+
+def _break(item: Break) -> dict[str, Any]:
+    return {
+        "clients": item.clients,
+        "server": item.server,
+        "language": item.language,
+        "case": item.case,
+        # the status each time; the diff shows the rest (long values abbreviated, as in the summary)
+        "code": {"own_server": item.baseline.get("code"), "other_server": item.observed.get("code")},
+        "diff": item.diff,
+    }
+
+
+def _name(item: Break) -> str:
+    return f"{item.clients} clients -> {item.server} server, {item.language}, {item.case}"
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + line for line in text.splitlines())

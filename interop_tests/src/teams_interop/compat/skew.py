@@ -1,0 +1,229 @@
+"""The dynamic half: every client version against every server version, natively.
+
+For a client version X and a server version Y other than X, a case is compatible when what X's
+client sees against Y's server equals what it saw against X's own server (the baseline run): the
+question is "did swapping the server change what this client sees?". Differences between
+languages, or from the catalogue's expectations, are the interop matrix's business, not this one's.
+
+Cases come from today's catalogue, loaded against each client version's own proto: a case that
+proto cannot express (its RPC is gone, a request field is missing) is not applicable to that
+version and is listed as such. A difference is run a second time before it counts, so a timing
+case that flaked once is reported as unstable rather than as a break.
+"""
+
+import fnmatch
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from teams_interop import compare
+from teams_interop.cases import Case, load_catalogue
+from teams_interop.clients import ClientSpec
+from teams_interop.compat.build import SkewBackend
+from teams_interop.compat.trees import Tree
+from teams_interop.contract import Observed
+from teams_interop.matrix import run_matrix, supported
+from teams_interop.progress import Progress
+from teams_interop.schema import ProtoSchema
+
+Observations = dict[str, dict[str, Observed]]  # language -> case id -> what the client saw
+Runs = list[tuple["Version", "Version", list[Case]]]  # (clients, server, cases)
+# Runs at once, each with its own server and client processes: they mostly wait (delays,
+# deadlines, process start-up), so two fit the 2-core CI machine.
+PARALLEL_RUNS = int(os.environ.get("TEAMS_COMPAT_PARALLEL_RUNS", "2"))
+# Baselines seen, by (tree, languages, case ids): a process that checks many pairs with the same
+# old version (the tests) runs that version's baseline once. Cross-version runs are never reused.
+_BASELINES: dict[tuple, Observations] = {}
+
+
+@dataclass
+class Version:
+    tree: Tree
+    schema: ProtoSchema
+    cases: list[Case]  # the ones this version's clients can run
+    not_applicable: dict[str, str]  # case id -> why this version's proto cannot express it
+    clients: list[ClientSpec]
+
+    @property
+    def label(self) -> str:
+        return self.tree.label
+
+
+@dataclass(frozen=True)
+class Break:
+    clients: str  # version label of the clients, "old" or "new"
+    server: str
+    language: str
+    case: str
+    baseline: dict  # what the client saw against its own version's server (compare.view)
+    observed: dict  # what it saw against the other version's server
+
+    @property
+    def diff(self) -> str:
+        own, other = f"against the {self.clients} server", f"against the {self.server} server"
+        return compare.diff(self.baseline, self.observed, own, other)
+
+
+@dataclass(frozen=True)
+class Run:
+    clients: str
+    server: str
+    cases: int
+    seconds: float
+
+
+@dataclass
+class SkewResult:
+    versions: dict[str, Version]
+    runs: list[Run] = field(default_factory=list)
+    breaks: list[Break] = field(default_factory=list)
+    unstable: list[Break] = field(default_factory=list)  # differed once, agreed when run again
+    # (version, language, case, error): a client that failed a case against its own server
+    baseline_errors: list[tuple[str, str, str, str]] = field(default_factory=list)
+    identical: bool = False  # old and new are the same code: nothing to run across versions
+
+    def compared(self, clients: str) -> int:
+        """How many (language, case) results of this client version were compared."""
+        version = self.versions[clients]
+        return sum(len(supported(c, version.cases)) for c in version.clients)
+
+
+def load_version(tree: Tree, languages: list[str] | None, patterns: list[str]) -> Version:
+    schema = ProtoSchema.compile(tree.proto)
+    catalogue = [c for c in load_catalogue(schema, lenient=True) if _chosen(c.id, patterns)]
+    return Version(
+        tree=tree,
+        schema=schema,
+        cases=[c for c in catalogue if not c.skipped],
+        not_applicable={c.id: c.skipped for c in catalogue if c.skipped},
+        clients=tree.clients(languages),
+    )
+
+
+def run_skew(old: Version, new: Version, progress: Progress) -> SkewResult:
+    result = SkewResult(versions={"old": old, "new": new})
+    if old.tree.root == new.tree.root:
+        result.identical = True
+        return result
+    for version in (old, new):
+        with SkewBackend(progress, server_root=version.tree.root, clients_root=version.tree.root) as backend:
+            backend.prepare(version.clients)
+    directions = ((old, new), (new, old))
+    seen = _run_all([(x, y, x.cases) for x, y in ((old, old), (new, new), *directions)], progress, result)
+    first: dict[str, list[Break]] = {}
+    for clients, server in directions:
+        own, other = seen[(clients.label, clients.label)], seen[(clients.label, server.label)]
+        _baseline_errors(clients, own, result)
+        first[clients.label] = _differences(clients, server, clients.cases, own, other)
+    _confirm(directions, first, progress, result)
+    return result
+
+
+def _confirm(
+    directions: tuple[tuple[Version, Version], ...],
+    first: dict[str, list[Break]],
+    progress: Progress,
+    result: SkewResult,
+) -> None:
+    """Runs the differing cases again, both against the own and the other server; what differs
+    again is a break, what agrees this time is unstable."""
+    again = {label: {b.case for b in found} for label, found in first.items()}
+    runs = [
+        (x, y, [c for c in x.cases if c.id in again[x.label]])
+        for clients, server in directions
+        if again[clients.label]
+        for x, y in ((clients, clients), (clients, server))
+    ]
+    seen = _run_all(runs, progress, result, reuse=False)
+    for clients, server in directions:
+        if not again[clients.label]:
+            continue
+        cases = [c for c in clients.cases if c.id in again[clients.label]]
+        own, other = seen[(clients.label, clients.label)], seen[(clients.label, server.label)]
+        confirmed = {(b.language, b.case) for b in _differences(clients, server, cases, own, other)}
+        for difference in first[clients.label]:
+            bucket = result.breaks if (difference.language, difference.case) in confirmed else result.unstable
+            bucket.append(difference)
+
+
+def _run_all(runs: Runs, progress: Progress, result: SkewResult, reuse: bool = True) -> dict:
+    """Observations by (clients label, server label), PARALLEL_RUNS runs at a time."""
+
+    def one(run: tuple[Version, Version, list[Case]]) -> Observations:
+        clients, server, cases = run
+        if not reuse or clients is not server:
+            return _observe(clients, server, cases, progress, result)
+        key = (clients.tree.root, tuple(c.language for c in clients.clients), tuple(c.id for c in cases))
+        if key not in _BASELINES:
+            _BASELINES[key] = _observe(clients, server, cases, progress, result)
+        return _BASELINES[key]
+
+    with ThreadPoolExecutor(max_workers=max(1, PARALLEL_RUNS)) as pool:
+        seen = list(pool.map(one, runs))
+    return {(clients.label, server.label): o for (clients, server, _), o in zip(runs, seen, strict=True)}
+
+
+def _observe(
+    clients: Version, server: Version, cases: list[Case], progress: Progress, result
+) -> Observations:
+    progress.step("compat", f"{clients.label} clients ({clients.tree.version}) -> {server.label} server")
+    started = time.monotonic()
+    backend = SkewBackend(progress, server_root=server.tree.root, clients_root=clients.tree.root)
+    backend.server_log = server.tree.root / ".interop" / "logs" / f"server-for-{clients.tree.version}.log"
+    with backend:
+        matrix = run_matrix(backend, clients.clients, cases, clients.schema, progress)
+    result.runs.append(Run(clients.label, server.label, len(cases), round(time.monotonic() - started, 1)))
+    return matrix.results
+
+
+def _differences(
+    clients: Version, server: Version, cases: list[Case], own: Observations, other: Observations
+) -> list[Break]:
+    breaks = []
+    for client in clients.clients:
+        for case in supported(client, cases):
+            added = _added_response_fields(case.method, clients.schema, server.schema)
+            baseline = _without(compare.view(case, own[client.language][case.id]), added)
+            observed = _without(compare.view(case, other[client.language][case.id]), added)
+            if "error" not in baseline and baseline != observed:
+                breaks.append(
+                    Break(clients.label, server.label, client.language, case.id, baseline, observed)
+                )
+    return breaks
+
+
+def _added_response_fields(method: str, clients: ProtoSchema, server: ProtoSchema) -> frozenset[str]:
+    """Response fields the clients' proto added: neither their number nor their name is the server's.
+
+    A server that predates a field cannot fill it, so a client sees proto3's default there: that
+    is what adding a field means, not a break. A field that kept its name but moved (renumbered),
+    or a number reused for another field, stays in the comparison. Only top-level fields (our
+    responses are flat).
+    """
+    try:
+        theirs = server.method(method).output_type.fields
+    except KeyError:
+        return frozenset()  # the server's proto lacks the RPC: any difference is real
+    numbers, names = {f.number for f in theirs}, {f.name for f in theirs}
+    ours = clients.method(method).output_type.fields
+    return frozenset(f.name for f in ours if f.number not in numbers and f.name not in names)
+
+
+def _without(view: dict, fields: frozenset[str]) -> dict:
+    if not fields or "responses" not in view:
+        return view
+    responses = [{k: v for k, v in response.items() if k not in fields} for response in view["responses"]]
+    return {**view, "responses": responses}
+
+
+def _baseline_errors(version: Version, own: Observations, result: SkewResult) -> None:
+    """Cases a client could not run even against its own server: nothing to compare them with."""
+    for client in version.clients:
+        for case in supported(client, version.cases):
+            if error := own[client.language][case.id].error:
+                result.baseline_errors.append((version.label, client.language, case.id, error))
+
+
+def _chosen(case_id: str, patterns: list[str]) -> bool:
+    return any(fnmatch.fnmatchcase(case_id, pattern) for pattern in patterns)

@@ -1,0 +1,80 @@
+"""The matrix as JUnit XML, the format every CI system and GitHub test-report action reads.
+
+One ``<testsuite>`` per language and one ``<testcase classname=language name=case id>`` per case,
+so a CI's test view groups by language and a case keeps the same id across runs (flaky-test
+tracking, history). Failures (and stale known-failing entries, which fail the run too) carry a
+one-line ``message`` for annotations and the full explanation with its diff as the element's
+text. Unsupported and known-failing cases are ``<skipped>``: counted and visible, never red.
+"""
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from teams_interop.compare import Outcome, Verdict
+from teams_interop.matrix import MatrixRun
+from teams_interop.reports.outcomes import first_line, languages, printable
+
+
+def junit_tree(matrix: MatrixRun) -> ET.ElementTree:
+    root = ET.Element("testsuites", name=f"gRPC interop matrix ({matrix.backend})")
+    total = {"tests": 0, "failures": 0, "skipped": 0}
+    seconds = 0.0
+    for language in languages(matrix):
+        suite = _suite(matrix, language)
+        root.append(suite)
+        for key in total:
+            total[key] += int(suite.get(key, "0"))
+        seconds += float(suite.get("time", "0"))
+    root.set("tests", str(total["tests"]))
+    root.set("failures", str(total["failures"]))
+    root.set("errors", "0")
+    root.set("skipped", str(total["skipped"]))
+    root.set("time", f"{seconds:.3f}")
+    tree = ET.ElementTree(root)
+    ET.indent(tree)
+    return tree
+
+
+def write_junit(matrix: MatrixRun, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    junit_tree(matrix).write(path, encoding="utf-8", xml_declaration=True)
+    return path
+
+
+def _suite(matrix: MatrixRun, language: str) -> ET.Element:
+    counts = matrix.counts(language)
+    run = matrix.runs.get(language)  # absent when the results were merged from files
+    suite = ET.Element(
+        "testsuite",
+        name=language,
+        tests=str(sum(counts.values())),
+        failures=str(counts[Outcome.FAIL] + counts[Outcome.STALE]),
+        errors="0",
+        skipped=str(counts[Outcome.UNSUPPORTED] + counts[Outcome.KNOWN_FAILING]),
+        time=f"{run.seconds if run else 0.0:.3f}",
+    )
+    properties = ET.SubElement(suite, "properties")
+    ET.SubElement(properties, "property", name="backend", value=matrix.backend)
+    for case in matrix.cases:
+        verdict = matrix.verdicts.get((language, case.id))
+        if verdict is not None:
+            suite.append(_testcase(language, case.id, verdict))
+    return suite
+
+
+def _testcase(language: str, case_id: str, verdict: Verdict) -> ET.Element:
+    # time is per language process, not per case; "0" keeps parsers that require it happy
+    testcase = ET.Element("testcase", classname=language, name=case_id, time="0")
+    explanation = printable(verdict.explanation)
+    outcome = verdict.outcome
+    if outcome.is_failure:
+        kind = "stale known-failing entry" if outcome is Outcome.STALE else "interop mismatch"
+        failure = ET.SubElement(testcase, "failure", message=first_line(explanation), type=kind)
+        failure.text = explanation
+    elif outcome is Outcome.UNSUPPORTED:
+        ET.SubElement(testcase, "skipped", message=f"unsupported: {first_line(explanation)}")
+    elif outcome is Outcome.KNOWN_FAILING:
+        message = f"known failing (listed in clients/{language}/known_failing.txt)"
+        skipped = ET.SubElement(testcase, "skipped", message=message)
+        skipped.text = explanation
+    return testcase

@@ -1,0 +1,97 @@
+"""The matrix under docker compose, run exactly as documented: ``docker compose up --build
+--abort-on-container-exit`` from the repository root must print the table and exit 0.
+
+Docker tier: it needs a Docker engine with the compose v2 plugin (in our registry-less sandbox,
+``ci/docker/setup.sh`` and ``. ci/docker/local-images.env`` first). A missing one fails, never skips.
+"""
+
+import re
+import shutil
+import subprocess
+import uuid
+
+import pytest
+import yaml
+
+from teams_interop import clients as client_manifests
+from teams_interop import paths
+from teams_interop.cases import load_catalogue
+from teams_interop.clients import command
+from teams_interop.matrix import supported
+from teams_interop.schema import ProtoSchema
+
+REPO = paths.layout().repo
+WORK_DIR = paths.layout().work_dir
+
+COMPOSE_FILE = REPO / "docker-compose.yml"
+UP = ["docker", "compose", "up", "--build", "--abort-on-container-exit"]
+# Also the project's images: its name is unique, so its tags would pile up (the build cache stays).
+DOWN = ["docker", "compose", "down", "-v", "--rmi", "local", "-t", "2"]
+SERVER_TARGET = "server:50051"
+UP_TIMEOUT_SECONDS = 1800  # a cold build of every image takes minutes
+
+
+def test_every_client_has_a_compose_service() -> None:
+    """A client.toml without its service would stall the matrix; only `matrix` may end the run."""
+    services = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))["services"]
+    depends_on = services["matrix"]["depends_on"]
+    for client in client_manifests.discover():
+        service = services.get(client.language)
+        assert service is not None, f"docker-compose.yml has no `{client.language}` service"
+        assert service["build"]["dockerfile"] == f"clients/{client.language}/{client.docker.dockerfile}"
+        assert service["environment"]["TEAMS_LANGUAGE"] == client.language
+        assert service["command"] == command(client.docker.run, SERVER_TARGET), (
+            f"the `{client.language}` service's command must be its client.toml [docker] run"
+        )
+        assert depends_on.get(client.language) == {"condition": "service_healthy"}
+    attached = [name for name, service in services.items() if service.get("attach", True)]
+    assert attached == ["matrix"], "every service but `matrix` needs `attach: false`"
+
+
+def expected_summary_lines() -> list[str]:
+    """The summary report.summary prints when every case passes (or is listed as known-failing)."""
+    catalogue = load_catalogue(ProtoSchema.compile(paths.layout().proto_dir))
+    lines = [f"backend: compose, {len(catalogue)} cases"]
+    for client in client_manifests.discover():
+        own = supported(client, catalogue)
+        known = sum(client.is_known_failing(case.id) for case in own)
+        lines.append(
+            f"{client.language:<8} {len(own) - known} passed, 0 failed, "
+            f"{len(catalogue) - len(own)} unsupported, {known} known-failing"
+        )
+    return lines
+
+
+def require_docker_compose() -> None:
+    if shutil.which("docker") is None:
+        pytest.fail("no `docker` CLI on PATH: install Docker (without one: `bash ci/docker/setup.sh`)")
+    version = subprocess.run(["docker", "compose", "version"], capture_output=True, text=True)
+    if version.returncode != 0:
+        pytest.fail(
+            "`docker compose` (the compose v2 plugin) is missing: install it, or run "
+            f"`bash ci/docker/compose.sh` ({version.stderr.strip()})"
+        )
+    info = subprocess.run(["docker", "info"], capture_output=True, text=True)
+    if info.returncode != 0:
+        pytest.fail(f"no Docker engine answered: start one (`bash ci/docker/engine.sh start`): {info.stderr}")
+
+
+def test_compose_up_runs_the_whole_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
+    require_docker_compose()
+    expected = expected_summary_lines()
+    project = f"teams-interop-test-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv("COMPOSE_PROJECT_NAME", project)
+    log_path = WORK_DIR / "logs" / f"{project}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with log_path.open("w", encoding="utf-8") as log:
+            up = subprocess.run(
+                UP, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, timeout=UP_TIMEOUT_SECONDS
+            )
+    finally:
+        subprocess.run(DOWN, cwd=REPO, capture_output=True)
+    output = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", log_path.read_text(encoding="utf-8", errors="replace"))
+    tail = "\n".join(output.splitlines()[-80:])
+    assert up.returncode == 0, f"{' '.join(UP)} exited {up.returncode} (full log: {log_path}):\n{tail}"
+    missing = [line for line in expected if line not in output]
+    assert not missing, f"summary lines missing from the output (full log: {log_path}): {missing}\n{tail}"
