@@ -40,6 +40,15 @@ class NativeSpec:
 
 
 @dataclass(frozen=True)
+class DemoSpec:
+    """The tutorial's demo client, a build target of its own: a proto change that breaks its
+    source is a finding about source compatibility, never a reason the wire check cannot run."""
+
+    build: tuple[tuple[str, ...], ...]
+    run: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class DockerSpec:
     dockerfile: str
     run: tuple[str, ...]
@@ -54,6 +63,8 @@ class ClientSpec:
     native: NativeSpec
     docker: DockerSpec
     known_failing: tuple[str, ...]
+    test: tuple[tuple[str, ...], ...] = ()  # the client's own tests, run natively by the unit tier
+    demo: DemoSpec | None = None
 
     def is_known_failing(self, case_id: str) -> bool:
         return any(fnmatch.fnmatchcase(case_id, pattern) for pattern in self.known_failing)
@@ -93,11 +104,19 @@ def load(path: Path) -> ClientSpec:
             ),
             docker=DockerSpec(dockerfile=docker.get("dockerfile", "Dockerfile"), run=tuple(docker["run"])),
             known_failing=_patterns(path.parent / "known_failing.txt"),
+            test=tuple(tuple(step) for step in native.get("test", [])),
+            demo=_demo(data.get("demo")),
         )
     except (KeyError, TypeError, tomllib.TOMLDecodeError) as error:
         raise ManifestError(f"{path}: {type(error).__name__}: {error}") from error
     except ManifestError as error:
         raise ManifestError(f"{path}: {error}") from error
+
+
+def _demo(table: dict | None) -> DemoSpec | None:
+    if table is None:
+        return None
+    return DemoSpec(build=tuple(tuple(step) for step in table.get("build", [])), run=tuple(table["run"]))
 
 
 def _patterns(path: Path) -> tuple[str, ...]:
