@@ -95,9 +95,7 @@ def ensure_built(
             if done.returncode != 0:
                 log.close()
                 tail = "\n".join(log_path.read_text(encoding="utf-8").splitlines()[-25:])
-                raise BuildError(
-                    f"{name}: `{' '.join(step)}` exited {done.returncode} (full log: {log_path}):\n{tail}"
-                )
+                raise BuildError(f"{name}: `{' '.join(step)}` exited {done.returncode} (full log: {log_path}):\n{tail}")
     stamp.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text(current)
     return True

@@ -11,6 +11,8 @@ what every case expects: from the file, or from the server's roster (``for_each_
 
 import base64
 import dataclasses
+import functools
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+import jsonschema
 import yaml
 from google.protobuf import json_format
 
@@ -27,6 +30,9 @@ from teams_interop.schema import ProtoSchema, canonical
 CODES = {code.name: code.value[0] for code in grpc.StatusCode}
 CODE_NAMES = {number: name for name, number in CODES.items()}
 HEALTH_SERVICE = "grpc.health.v1.Health"
+# Every case has a deadline: its own ``timeout_ms``, or this one, sent to the client; the
+# harness's watchdog (sessions.py) outlives it by a few seconds.
+DEFAULT_TIMEOUT_MS = 10_000
 
 
 class CatalogueError(ValueError):
@@ -43,6 +49,8 @@ class Expectation:
     # False when the client library, not the server, makes the status (a deadline, a cancel):
     # each library words it differently, so only the code is compared.
     compare_message: bool = True
+    # A latency budget: the case fails when its result takes longer (send to answer, harness-side).
+    max_ms: int | None = None
 
 
 @dataclass(frozen=True)
@@ -57,15 +65,24 @@ class Case:
     cancel_after_responses: int | None = None
     path: str | None = None
     description: str = ""
+    exclusive: bool = False  # must not overlap other cases of the same client
     # Set only by a lenient load: why this proto cannot express the case (it is not run).
     skipped: str | None = None
+
+    @property
+    def deadline_ms(self) -> int:
+        return self.timeout_ms or DEFAULT_TIMEOUT_MS
+
+    @property
+    def timeout_seconds(self) -> float:
+        return self.deadline_ms / 1000
 
     def request_line(self) -> dict[str, Any]:
         """The contract request a client receives for this case."""
         line: dict[str, Any] = {"id": self.id, "method": self.method, "requests": list(self.requests)}
         optional = {
             "metadata": self.metadata,
-            "timeout_ms": self.timeout_ms,
+            "timeout_ms": self.deadline_ms,
             "cancel_after_responses": self.cancel_after_responses,
             "path": self.path,
         }
@@ -73,9 +90,7 @@ class Case:
         return line
 
 
-def load_catalogue(
-    schema: ProtoSchema, cases_dir: Path | None = None, *, lenient: bool = False
-) -> list[Case]:
+def load_catalogue(schema: ProtoSchema, cases_dir: Path | None = None, *, lenient: bool = False) -> list[Case]:
     """Every case of the catalogue, built against ``schema``.
 
     Strict by default: a case the proto cannot express is a catalogue error. ``lenient`` is for
@@ -96,8 +111,79 @@ def load_catalogue(
     return cases
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """YAML that refuses a key given twice (PyYAML keeps the last one silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise CatalogueError(
+                    f"line {key_node.start_mark.line + 1}: duplicate key {key!r} (first on line {seen[key]})"
+                )
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
+@functools.cache
+def _topic_validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(json.loads(paths.CASES_SCHEMA.read_text(encoding="utf-8")))
+
+
+def _line_of(node, path) -> int | None:
+    """The line of the YAML node at ``path`` (keys and indexes), as far down as it exists."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            pair = next(((key, value) for key, value in node.value if key.value == str(part)), None)
+            if pair is None:
+                break
+            line, node = pair[0].start_mark.line + 1, pair[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def read_topic(path: Path) -> dict:
+    """A case file, parsed strictly and validated against cases.schema.json: one clear line."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        document = yaml.load(text, Loader=_StrictLoader)
+        tree = yaml.compose(text)
+    except CatalogueError as error:
+        raise CatalogueError(f"{path.name}:{str(error).removeprefix('line ')}") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{mark.line + 1}:{mark.column + 1}" if mark else "?"
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise CatalogueError(f"{path.name}:{where}: YAML syntax error: {problem}") from None
+    if document is None:
+        document = {}
+    errors = sorted(_topic_validator().iter_errors(document), key=lambda e: (len(e.path), list(map(str, e.path))))
+    if errors:
+        error = errors[0]
+        where = list(error.path)
+        case = f" case {where[1]!r}:" if len(where) >= 2 and where[0] == "cases" else ""
+        field = "/".join(str(part) for part in where[2:]) if case else "/".join(map(str, where))
+        subject = f" {field}:" if field else ""
+        at = where
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            extra = [key for key in error.instance if key not in error.schema.get("properties", {})]
+            at = [*where, extra[0]] if extra else where
+        line = _line_of(tree, at) or 1
+        message = error.message
+        if error.validator == "additionalProperties":
+            message = message.replace("Additional properties are not allowed", "unknown key(s)")
+        raise CatalogueError(f"{path.name}:{line}:{case}{subject} {message}")
+    return document
+
+
 def load_topic(path: Path, schema: ProtoSchema, *, lenient: bool = False) -> list[Case]:
-    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    document = read_topic(path)
     topic = path.stem
     default_method = document.get("method")
     cases = []
@@ -107,7 +193,9 @@ def load_topic(path: Path, schema: ProtoSchema, *, lenient: bool = False) -> lis
             try:
                 cases.append(_build(case_id, concrete, default_method, schema, lenient))
             except (KeyError, TypeError, ValueError, json_format.Error) as error:
-                raise CatalogueError(f"{path.name}: case {case_name!r}: {error}") from error
+                message = f"unknown method: {error.args[0]}" if isinstance(error, KeyError) else str(error)
+                line = _line_of(yaml.compose(path.read_text(encoding="utf-8")), ["cases", name]) or 1
+                raise CatalogueError(f"{path.name}:{line}: case {case_name!r}: {message}") from None
     return cases
 
 
@@ -148,9 +236,7 @@ def _resolve(value: Any) -> Any:
     return {key: _resolve(item) for key, item in value.items()}
 
 
-def _build(
-    case_id: str, spec: dict, default_method: str | None, schema: ProtoSchema, lenient: bool = False
-) -> Case:
+def _build(case_id: str, spec: dict, default_method: str | None, schema: ProtoSchema, lenient: bool = False) -> Case:
     known = {
         "method",
         "requests",
@@ -162,6 +248,8 @@ def _build(
         "expect",
         "description",
         "for_each_team",
+        "max_ms",
+        "exclusive",
     }
     if unknown := set(spec) - known:
         raise ValueError(f"unknown keys {sorted(unknown)}")
@@ -182,10 +270,13 @@ def _build(
         id=case_id,
         method=method,
         requests=requests,
-        expect=_expectation(spec.get("expect", {}), method, schema, lenient),
+        expect=dataclasses.replace(
+            _expectation(spec.get("expect", {}), method, schema, lenient), max_ms=spec.get("max_ms")
+        ),
         requires=frozenset(spec.get("requires", [])),
         metadata=metadata,
         timeout_ms=spec.get("timeout_ms"),
+        exclusive=spec.get("exclusive", False),
         cancel_after_responses=spec.get("cancel_after_responses"),
         path=spec.get("path"),
         description=spec.get("description", ""),

@@ -1,14 +1,22 @@
 """``interop``: run the matrix from a terminal or a CI log and print the language x case table.
 
 interop run [--backend B] [--languages L,..] [--cases PATTERN] [--shard K/N]
-            [--results-out FILE] [--report-dir DIR]
+            [--results-out FILE] [--report-dir DIR] [--clients-dir DIR]
 interop report --results FILE... [--report-dir DIR]   merge runs (shards, CI jobs) and judge
-interop cases                                          list the catalogue
+interop cases                                          list the catalogue (validated)
+interop clients [--json]                               list the client manifests
+interop compose [--check]                              write (or check) docker-compose.yml
 interop compat [--against REF] [--json-out FILE]       is proto/ compatible with REF's? (buf + skew)
+
+exit codes, for every command: 0 passed (compatible, up to date), 1 a test failed (a case, a
+client process, a breaking change, a stale file), 2 a usage, configuration or harness error (a
+catalogue or manifest mistake, a missing tool, a bad ref): one line on stderr says which.
 """
 
 import argparse
 import fnmatch
+import json
+import os
 import sys
 from pathlib import Path
 
@@ -52,10 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run the interop matrix and print the table")
     run.add_argument("--backend", choices=["native", "docker", "compose"], default="native")
-    run.add_argument(
-        "--languages", type=languages, help="comma-separated languages (default: all in clients/)"
-    )
+    run.add_argument("--languages", type=languages, help="comma-separated languages (default: all in clients/)")
     run.add_argument("--cases", default="*", help="shell-style pattern of case ids (default: all)")
+    run.add_argument(
+        "--clients-dir",
+        type=Path,
+        help="a folder of client folders, e.g. your own repo's (default: clients/)",
+    )
     run.add_argument("--shard", help="run shard K of N (K/N) of the cases; merge with `interop report`")
     run.add_argument("--results-out", type=Path, help="write what every client observed (JSON lines)")
     run.add_argument(
@@ -65,8 +76,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     merge = commands.add_parser("report", help="merge results files, judge across languages, report")
     merge.add_argument("--results", type=Path, nargs="+", required=True)
+    merge.add_argument(
+        "--languages", type=languages, help="the languages that must have reported (default: all in clients/)"
+    )
+    merge.add_argument("--clients-dir", type=Path, help="client folders to expect (default: the repo's clients/)")
     merge.add_argument("--report-dir", type=Path, help="default: .interop/reports/latest")
     commands.add_parser("cases", help="list the case ids of the catalogue")
+    listing = commands.add_parser("clients", help="list the client manifests (clients/*/client.toml)")
+    listing.add_argument("--json", action="store_true", help="as JSON, e.g. for a CI job matrix")
+    listing.add_argument("--clients-dir", type=Path, help="a folder of client folders (default: clients/)")
+    regenerate = commands.add_parser("compose", help="write docker-compose.yml from the client manifests")
+    regenerate.add_argument("--check", action="store_true", help="only check that it is up to date (exit 1 if not)")
     compat = commands.add_parser(
         "compat", help="proto compatibility gate: buf breaking + every client version against every server"
     )
@@ -93,16 +113,79 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "cases":
             print("\n".join(case.id for case in catalogue))
             return 0
+        if args.command == "clients":
+            return list_clients(args)
+        if args.command == "compose":
+            return compose(args)
         if args.command == "report":
             return merge_and_report(args, catalogue)
         return run(args, schema, catalogue)
     except FAILURES as error:
         print(f"interop: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interop: interrupted", file=sys.stderr)
+        return 2
+    except Exception as error:  # a bug of ours: still one line and exit 2, the trace on request
+        if os.environ.get("INTEROP_DEBUG"):
+            raise
+        print(
+            f"interop: internal error: {type(error).__name__}: {error} (INTEROP_DEBUG=1 shows where)",
+            file=sys.stderr,
+        )
+        return 2
+
+
+def list_clients(args) -> int:
+    found = client_manifests.discover(args.clients_dir)
+    if args.json:
+        repo = paths.layout().repo
+        print(
+            json.dumps(
+                [
+                    {
+                        "language": c.language,
+                        "directory": _relative(c.directory, repo),
+                        "dockerfile": _relative(c.directory / c.docker.dockerfile, repo),
+                        "features": sorted(c.features),
+                        "summary": c.summary,
+                    }
+                    for c in found
+                ]
+            )
+        )
+    else:
+        for client in found:
+            print(f"{client.language:<16} {client.summary}")
+    return 0
+
+
+def _relative(path: Path, repo: Path) -> str:
+    return path.relative_to(repo).as_posix() if path.is_relative_to(repo) else str(path)
+
+
+def compose(args) -> int:
+    from teams_interop import compose_file
+
+    wanted = compose_file.render(client_manifests.discover())
+    target = compose_file.compose_path()
+    current = target.read_text(encoding="utf-8") if target.exists() else ""
+    if args.check:
+        if current != wanted:
+            print(f"interop: {target.name} is stale: run `./interop compose`", file=sys.stderr)
+            return 1
+        print(f"{target.name} is up to date")
+        return 0
+    if current != wanted:
+        target.write_text(wanted, encoding="utf-8")
+        print(f"wrote {target}")
+    else:
+        print(f"{target.name} is up to date")
+    return 0
 
 
 def run(args, schema: ProtoSchema, catalogue: list[Case]) -> int:
-    chosen = client_manifests.select(client_manifests.discover(), args.languages)
+    chosen = client_manifests.select(client_manifests.discover(args.clients_dir), args.languages)
     cases = [case for case in catalogue if fnmatch.fnmatchcase(case.id, args.cases)]
     if args.shard:
         cases = shard(cases, args.shard)
@@ -116,19 +199,24 @@ def run(args, schema: ProtoSchema, catalogue: list[Case]) -> int:
 
 
 def merge_and_report(args, catalogue: list[Case]) -> int:
-    case_ids, results, backends = read_results(args.results)
+    case_ids, results, backends, sessions = read_results(args.results)
     known = {case.id for case in catalogue}
     if unknown := sorted(case_ids - known):
         raise ResultsError(f"the results name cases the catalogue does not have: {', '.join(unknown[:5])}")
-    clients = client_manifests.select(client_manifests.discover(), sorted(results))
-    if absent := [c.language for c in client_manifests.discover() if c.language not in results]:
-        print(f"interop: no results for {', '.join(absent)}; reporting the others", file=sys.stderr)
+    wanted = args.languages or [c.language for c in client_manifests.discover(args.clients_dir)]
+    clients = client_manifests.select(client_manifests.discover(args.clients_dir), wanted)
     matrix = MatrixRun(
         backend="+".join(sorted(backends)),
         clients=clients,
         results=results,
         cases=[case for case in catalogue if case.id in case_ids],
+        sessions=sessions,
     )
+    for client in clients:  # a language whose job died must not leave the headline green
+        problems = list(sessions[client.language].problems) if client.language in sessions else []
+        if client.language not in results:
+            problems.append(f"{client.language}: no results (did its job or shard run?)")
+        matrix.process_problems[client.language] = problems
     return publish(judge_matrix(matrix), catalogue, args.report_dir)
 
 
@@ -137,8 +225,11 @@ def publish(matrix: MatrixRun, catalogue: list[Case], report_dir: Path) -> int:
     print(report.table(matrix))
     print()
     print(report.summary(matrix))
+    print(report.processes(matrix))
     if matrix.failed:
         print("\n" + report.failures(matrix))
+        if tails := report.stderr_tails(matrix):
+            print("\n" + tails)
     stale = [(c.language, p) for c in matrix.clients for p in unmatched_patterns(c, catalogue)]
     for language, pattern in stale:
         print(f"{language}: known_failing.txt pattern {pattern!r} matches no case")

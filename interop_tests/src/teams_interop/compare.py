@@ -1,7 +1,7 @@
-"""Judges each (language, case): against the case's expectation and against the other languages.
+"""Judges each (language, case) against the case's expectation; the other languages are context.
 
 Results are compared as normalised views (status, parsed messages, application metadata), and a
-failure explains itself: which languages disagree and a diff of what differs.
+failure explains itself: a diff against the expectation, and who else deviates.
 """
 
 import difflib
@@ -29,6 +29,17 @@ class Outcome(enum.Enum):
     @property
     def is_failure(self) -> bool:
         return self in (Outcome.FAIL, Outcome.STALE)
+
+    @property
+    def label(self) -> str:
+        """The word every report uses for a cell: a reader who saw ``STALE`` in a CI log finds
+        the same word in the HTML page and the step summary; failures shout."""
+        return self.value.upper() if self.is_failure else self.value
+
+    @property
+    def heading(self) -> str:
+        """The plural heading of a per-language count."""
+        return {"pass": "passed", "fail": "failed"}.get(self.value, self.value)
 
 
 @dataclass(frozen=True)
@@ -72,19 +83,68 @@ def expected_view(case: Case, observed: Observed) -> dict[str, Any]:
 
 
 def judge(case: Case, client: ClientSpec, results: dict[str, Observed]) -> Verdict:
-    """The verdict for ``client`` on ``case``, given every language's result for the case."""
+    """The verdict for ``client`` on ``case``: its own result against the expectation.
+
+    Blame goes only where it is due: a language whose result meets the expectation passes,
+    whatever the others saw. The others' results are context on a failing cell, naming who
+    else deviates, and saying so when every language agrees against the expectation.
+    """
     if not case.requires <= client.features:
         missing = ", ".join(sorted(case.requires - client.features))
         return Verdict(Outcome.UNSUPPORTED, (f"{client.language} does not declare: {missing}",))
-    problems = mismatch_with_expectation(case, results[client.language])
-    problems += disagreement(case, client.language, results)
+    problems = deviations(case, results[client.language])
     listed = client.is_known_failing(case.id)
     if problems:
+        if context := blame(case, client.language, results):
+            problems.append(context)
         return Verdict(Outcome.KNOWN_FAILING if listed else Outcome.FAIL, tuple(problems))
     if listed:
         stale = f"{case.id} passes but {client.language}'s known_failing.txt lists it: remove the entry"
         return Verdict(Outcome.STALE, (stale,))
     return Verdict(Outcome.PASS)
+
+
+def deviations(case: Case, observed: Observed) -> list[str]:
+    """How one result misses the case: its content, then its latency budget."""
+    problems = mismatch_with_expectation(case, observed)
+    budget = case.expect.max_ms
+    took = None if observed.seconds is None else observed.seconds * 1000
+    if budget is not None and took is not None and not observed.error and took > budget:
+        problems.append(f"{case.id}: took {took:.0f} ms, over the case's latency budget of {budget} ms")
+    return problems
+
+
+def blame(case: Case, language: str, results: dict[str, Observed]) -> str:
+    """One line of context for a failing language: who else deviates, and who meets the case."""
+    if len(results) < 2:
+        return ""
+    deviating = sorted(name for name, seen in results.items() if deviations(case, seen))
+    meeting = sorted(name for name in results if name not in deviating)
+    if not meeting:
+        views = {_dump(view(case, seen)) for seen in results.values()}
+        if len(views) == 1:
+            return (
+                "all languages agree with each other and differ from the expectation: the server or the case is wrong"
+            )
+        groups: dict[str, list[str]] = {}
+        for name, seen in results.items():
+            groups.setdefault(_dump(view(case, seen)), []).append(name)
+        sides = " vs ".join("{" + ", ".join(sorted(names)) + "}" for names in groups.values())
+        return f"every language differs from the expectation, in {len(groups)} ways: {sides}"
+    if deviating == [language]:
+        return f"{language} alone differs; {_names(meeting)} {_verb(meeting)} the expectation"
+    others = [name for name in deviating if name != language]
+    agreeing = [name for name in others if view(case, results[name]) == view(case, results[language])]
+    same = f" ({_names(agreeing)} saw the same as {language})" if agreeing else ""
+    return f"{_names(deviating)} differ from the expectation{same}; {_names(meeting)} {_verb(meeting)} it"
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
+
+
+def _verb(names: list[str]) -> str:
+    return "match" if len(names) > 1 else "matches"
 
 
 def mismatch_with_expectation(case: Case, observed: Observed) -> list[str]:
@@ -94,22 +154,6 @@ def mismatch_with_expectation(case: Case, observed: Observed) -> list[str]:
     if actual == wanted:
         return []
     return [f"{case.id}: result differs from the expectation\n{diff(wanted, actual, 'expected', 'actual')}"]
-
-
-def disagreement(case: Case, language: str, results: dict[str, Observed]) -> list[str]:
-    """Groups the languages by what they saw; reports this language's differences from the rest."""
-    groups: dict[str, list[str]] = {}
-    views = {name: view(case, observed) for name, observed in results.items()}
-    for name, seen in views.items():
-        groups.setdefault(_dump(seen), []).append(name)
-    if len(groups) <= 1:
-        return []
-    sides = " vs ".join("{" + ", ".join(sorted(names)) + "}" for names in groups.values())
-    problems = [f"{case.id}: languages disagree: {sides}"]
-    for other in sorted(views):
-        if other != language and views[other] != views[language]:
-            problems.append(diff(views[other], views[language], other, language))
-    return ["\n".join(problems)]
 
 
 def diff(left: dict, right: dict, left_name: str, right_name: str) -> str:

@@ -1,4 +1,4 @@
-"""The client contract on the harness side: request lines out, validated results in.
+"""The client contract on the harness side: validated results in (sessions.py sends the lines).
 
 See clients/CONTRACT.md. A result is validated against clients/contract.schema.json and its
 responses parsed into real messages, so a malformed line fails loudly with the line itself.
@@ -33,6 +33,7 @@ class Observed:
     initial_metadata: dict[str, list[str]] = field(default_factory=dict)
     trailing_metadata: dict[str, list[str]] = field(default_factory=dict)
     error: str | None = None  # the client could not execute the case, or answered malformed
+    seconds: float | None = None  # from sending the case to its answer, measured by the harness
 
 
 def _result_validator() -> jsonschema.Draft202012Validator:
@@ -44,25 +45,26 @@ def _result_validator() -> jsonschema.Draft202012Validator:
 _VALIDATOR = _result_validator()
 
 
-def parse_result(case: Case, result: dict[str, Any], schema: ProtoSchema) -> Observed:
+def parse_result(case: Case, result: dict[str, Any], schema: ProtoSchema, seconds: float | None = None) -> Observed:
     errors = sorted(_VALIDATOR.iter_errors(result), key=lambda e: list(e.path))
     if errors:
         where = "/".join(str(p) for p in errors[0].path) or "(top level)"
-        return Observed(error=f"malformed result at {where}: {errors[0].message}")
+        return Observed(error=f"malformed result at {where}: {errors[0].message}", seconds=seconds)
     if "error" in result:
-        return Observed(error=f"client could not run the case: {result['error']}")
+        return Observed(error=f"client could not run the case: {result['error']}", seconds=seconds)
     responses = []
     for index, data in enumerate(result.get("responses", [])):
         try:
             responses.append(canonical(schema.response(case.method, data)))
         except json_format.ParseError as error:
-            return Observed(error=f"response {index} is not a valid response message: {error}")
+            return Observed(error=f"response {index} is not a valid response message: {error}", seconds=seconds)
     return Observed(
         code=result["status"]["code"],
         message=result["status"].get("message", ""),
         responses=tuple(responses),
         initial_metadata=_application_metadata(result.get("initial_metadata")),
         trailing_metadata=_application_metadata(result.get("trailing_metadata")),
+        seconds=seconds,
     )
 
 
@@ -81,31 +83,3 @@ def _application_metadata(metadata: dict[str, list[str]] | None) -> dict[str, li
         else:
             result[key] = [part.strip() for value in values for part in value.split(",")]
     return result
-
-
-def request_lines(cases: list[Case]) -> list[str]:
-    return [json.dumps(case.request_line(), ensure_ascii=False) for case in cases]
-
-
-def parse_output(cases: list[Case], stdout: str, schema: ProtoSchema) -> dict[str, Observed]:
-    """Matches a client's output lines to the cases by id; a missing answer is an error."""
-    by_id = {case.id: case for case in cases}
-    observed: dict[str, Observed] = {}
-    for number, line in enumerate(stdout.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            result = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise ContractViolation(f"stdout line {number} is not JSON ({error}): {line[:200]!r}") from None
-        case = by_id.get(result.get("id")) if isinstance(result, dict) else None
-        if case is None:
-            raise ContractViolation(f"stdout line {number} answers no case sent: {line[:200]!r}")
-        observed[case.id] = parse_result(case, result, schema)
-    for case in cases:
-        observed.setdefault(case.id, Observed(error="the client wrote no result for this case"))
-    return observed
-
-
-class ContractViolation(RuntimeError):
-    """A client's output that breaks the contract as a whole (not one case's result)."""

@@ -1,16 +1,21 @@
-"""Runs every client over the cases it supports, one process per language, and judges the results."""
+"""Runs every client over the cases it supports, one session per language, and judges the results.
+
+The server starts while the clients build: both are waits, and the server needs none of them.
+"""
 
 import fnmatch
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from teams_interop.backends import Backend, ClientRun
+from teams_interop.backends import Backend
 from teams_interop.cases import Case
 from teams_interop.clients import ClientSpec
 from teams_interop.compare import Outcome, Verdict, judge
-from teams_interop.contract import ContractViolation, Observed, parse_output, request_lines
+from teams_interop.contract import Observed, parse_result
 from teams_interop.progress import Progress
 from teams_interop.schema import ProtoSchema
+from teams_interop.sessions import Session, run_session
 
 
 @dataclass
@@ -19,8 +24,11 @@ class MatrixRun:
     cases: list[Case]
     clients: list[ClientSpec]
     results: dict[str, dict[str, Observed]] = field(default_factory=dict)  # language -> case id ->
-    runs: dict[str, ClientRun] = field(default_factory=dict)
+    sessions: dict[str, Session] = field(default_factory=dict)  # language -> its process(es)
     verdicts: dict[tuple[str, str], Verdict] = field(default_factory=dict)  # (language, case id) ->
+    # language -> what failed about its client process itself (exit status, lingering, hangs)
+    process_problems: dict[str, list[str]] = field(default_factory=dict)
+    phases: dict[str, float] = field(default_factory=dict)  # phase name -> seconds
 
     def verdict(self, language: str, case_id: str) -> Verdict:
         return self.verdicts[(language, case_id)]
@@ -34,7 +42,9 @@ class MatrixRun:
 
     @property
     def failed(self) -> bool:
-        return any(verdict.outcome.is_failure for verdict in self.verdicts.values())
+        return any(verdict.outcome.is_failure for verdict in self.verdicts.values()) or any(
+            self.process_problems.values()
+        )
 
 
 def supported(client: ClientSpec, cases: list[Case]) -> list[Case]:
@@ -51,22 +61,49 @@ def run_matrix(
     backend: Backend, clients: list[ClientSpec], cases: list[Case], schema: ProtoSchema, progress: Progress
 ) -> MatrixRun:
     matrix = MatrixRun(backend=backend.name, cases=cases, clients=clients)
-    backend.prepare(clients)
-    backend.start_server()
+    started = time.monotonic()
+    backend.prepare_server()
+    matrix.phases["server build"] = time.monotonic() - started
+    with ThreadPoolExecutor(max_workers=1) as server_thread:
+        server = server_thread.submit(_timed, backend.start_server)
+        clients_started = time.monotonic()
+        backend.prepare(clients)
+        matrix.phases["client builds"] = time.monotonic() - clients_started
+        matrix.phases["server start"] = server.result()
 
-    def run_one(client: ClientSpec) -> tuple[str, ClientRun, dict[str, Observed]]:
+    def run_one(client: ClientSpec) -> Session:
         own_cases = supported(client, cases)
-        progress.step(client.language, f"running {len(own_cases)} cases")
-        run = backend.run_client(client, request_lines(own_cases))
-        observed = _observe(client, own_cases, run, schema)
-        progress.done(client.language, f"finished in {run.seconds:.1f}s (exit {run.exit_code})")
-        return client.language, run, observed
+        total, answered = len(own_cases), [0]
+        progress.step(client.language, f"running {total} cases")
 
+        def on_answer(_case_id: str) -> None:
+            answered[0] += 1
+            progress.step(client.language, f"{answered[0]}/{total} answered")
+
+        attempts = iter(range(1, 1_000))
+        session = run_session(
+            client.language, own_cases, lambda: backend.spawn(client, next(attempts)), on_answer=on_answer
+        )
+        progress.done(client.language, f"finished in {session.seconds:.1f}s ({session.processes} process(es))")
+        return session
+
+    cases_started = time.monotonic()
     with ThreadPoolExecutor(max_workers=max(1, len(clients))) as pool:
-        for language, run, observed in pool.map(run_one, clients):
-            matrix.runs[language] = run
-            matrix.results[language] = observed
-    return judge_matrix(matrix)
+        for client, session in zip(clients, pool.map(run_one, clients), strict=True):
+            matrix.sessions[client.language] = session
+            matrix.results[client.language] = observe(session, supported(client, cases), schema)
+            matrix.process_problems[client.language] = list(session.problems)
+    matrix.phases["cases"] = time.monotonic() - cases_started
+    judging = time.monotonic()
+    judge_matrix(matrix)
+    matrix.phases["judging"] = time.monotonic() - judging
+    return matrix
+
+
+def _timed(step) -> float:
+    started = time.monotonic()
+    step()
+    return time.monotonic() - started
 
 
 def judge_matrix(matrix: MatrixRun) -> MatrixRun:
@@ -96,21 +133,15 @@ def shard(cases: list[Case], spec: str) -> list[Case]:
     return [case for case in cases if case.id in chosen]
 
 
-def _observe(client: ClientSpec, cases: list[Case], run: ClientRun, schema) -> dict[str, Observed]:
-    """The client's results; a crashed or contract-breaking process fails each of its cases."""
-    try:
-        observed = parse_output(cases, run.stdout, schema)
-    except ContractViolation as violation:
-        return {case.id: Observed(error=f"{violation}\n{_stderr_tail(run)}") for case in cases}
-    if run.exit_code != 0:
-        problem = f"the {client.language} client exited with {run.exit_code}\n{_stderr_tail(run)}"
-        return {
-            case_id: (o if not o.error else Observed(error=f"{o.error}; {problem}"))
-            for case_id, o in observed.items()
-        }
+def observe(session: Session, cases: list[Case], schema: ProtoSchema) -> dict[str, Observed]:
+    """Each case's answer as an Observed: validated and parsed, or the reason there is none."""
+    observed = {}
+    for case in cases:
+        answer = session.answers.get(case.id)
+        if answer is None:
+            observed[case.id] = Observed(error="the client wrote no result for this case")
+        elif answer.problem:
+            observed[case.id] = Observed(error=answer.problem, seconds=answer.seconds)
+        else:
+            observed[case.id] = parse_result(case, answer.line, schema, seconds=answer.seconds)
     return observed
-
-
-def _stderr_tail(run: ClientRun) -> str:
-    lines = run.stderr.strip().splitlines()[-15:]
-    return "client stderr:\n  " + "\n  ".join(lines) if lines else "(no stderr)"

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from teams_interop.contract import Observed
 from teams_interop.matrix import MatrixRun
+from teams_interop.sessions import Session
 
-FORMAT = "teams-interop-results/1"
+FORMAT = "teams-interop-results/2"
 
 
 class ResultsError(ValueError):
@@ -30,14 +31,30 @@ def write_results(matrix: MatrixRun, path: Path, shard: str | None = None) -> No
             "cases": [c.id for c in matrix.cases],
         }
         out.write(json.dumps(header) + "\n")
+        for language, session in sorted(matrix.sessions.items()):
+            record = {
+                "language": language,
+                "session": {
+                    "problems": session.problems,
+                    "stderr": session.stderr,
+                    "processes": session.processes,
+                    "first_result_seconds": session.first_result_seconds,
+                    "seconds": session.seconds,
+                },
+            }
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
         for language, observed in sorted(matrix.results.items()):
             for case_id, seen in sorted(observed.items()):
                 record = {"language": language, "case": case_id, "observed": dataclasses.asdict(seen)}
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-def read_results(paths: Iterable[Path]) -> tuple[set[str], dict[str, dict[str, Observed]], set[str]]:
-    """Case ids run, observations by language and case, and the backends, over all the files."""
+def read_results(
+    paths: Iterable[Path],
+) -> tuple[set[str], dict[str, dict[str, Observed]], set[str], dict[str, Session]]:
+    """Case ids run, observations by language and case, the backends, and the client sessions
+    (shards of one language are merged into one session: problems and stderr added up)."""
+    sessions: dict[str, Session] = {}
     case_ids: set[str] = set()
     results: dict[str, dict[str, Observed]] = {}
     backends: set[str] = set()
@@ -53,6 +70,9 @@ def read_results(paths: Iterable[Path]) -> tuple[set[str], dict[str, dict[str, O
         shards.setdefault(n, set()).add(k)
         for number, line in enumerate(lines[1:], start=2):
             record = json.loads(line)
+            if "session" in record:
+                _merge_session(sessions, record["language"], record["session"])
+                continue
             language, case_id = record["language"], record["case"]
             if case_id in results.setdefault(language, {}):
                 raise ResultsError(f"{path}:{number}: {language}/{case_id} appears in two results files")
@@ -61,7 +81,18 @@ def read_results(paths: Iterable[Path]) -> tuple[set[str], dict[str, dict[str, O
         if missing := sorted(set(range(1, n + 1)) - seen):
             absent = ", ".join(f"{k}/{n}" for k in missing)
             raise ResultsError(f"shard {absent} missing: merge the results of every shard")
-    return case_ids, results, backends
+    return case_ids, results, backends, sessions
+
+
+def _merge_session(sessions: dict[str, Session], language: str, data: dict) -> None:
+    session = sessions.setdefault(language, Session(language))
+    session.problems += data.get("problems", [])
+    session.stderr = "\n".join(part for part in (session.stderr, data.get("stderr", "")) if part)
+    session.processes += data.get("processes", 0)
+    session.seconds = max(session.seconds, data.get("seconds", 0.0))
+    first = data.get("first_result_seconds")
+    if first is not None:
+        session.first_result_seconds = min(filter(None, (session.first_result_seconds, first)), default=first)
 
 
 def _observed(data: dict) -> Observed:

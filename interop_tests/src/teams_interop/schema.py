@@ -54,9 +54,7 @@ def _compile(proto_dir: str) -> descriptor_pb2.FileDescriptorSet:
     return descriptor_set(Path(proto_dir), "--include_imports", files=[Path(proto_dir) / "teams.proto"])
 
 
-def descriptor_set(
-    proto_dir: Path, *flags: str, files: list[Path] | None = None
-) -> descriptor_pb2.FileDescriptorSet:
+def descriptor_set(proto_dir: Path, *flags: str, files: list[Path] | None = None) -> descriptor_pb2.FileDescriptorSet:
     """Runs grpcio-tools' protoc over ``files`` (default: every .proto in the folder)."""
     files = files or sorted(proto_dir.glob("*.proto"))
     with tempfile.TemporaryDirectory() as scratch:

@@ -85,9 +85,7 @@ def test_compose_up_runs_the_whole_matrix(monkeypatch: pytest.MonkeyPatch) -> No
     log_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with log_path.open("w", encoding="utf-8") as log:
-            up = subprocess.run(
-                UP, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, timeout=UP_TIMEOUT_SECONDS
-            )
+            up = subprocess.run(UP, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, timeout=UP_TIMEOUT_SECONDS)
     finally:
         subprocess.run(DOWN, cwd=REPO, capture_output=True)
     output = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", log_path.read_text(encoding="utf-8", errors="replace"))

@@ -51,11 +51,7 @@ def test_dynamic_verdict(pair: pairs.Pair) -> None:
     assert outcome.skew.baseline_errors == [], summary
     assert outcome.dynamic == pair.dynamic, f"{pair.change}\n\n{summary}"
     for expected in pair.breaks:
-        diffs = [
-            b.diff
-            for b in outcome.skew.breaks
-            if (b.clients, b.server) == (expected.clients, expected.server)
-        ]
+        diffs = [b.diff for b in outcome.skew.breaks if (b.clients, b.server) == (expected.clients, expected.server)]
         direction = f"{expected.clients} clients -> {expected.server} server"
         assert any(pairs.hint_matches(expected.hint, diff) for diff in diffs), (
             f"no {direction} diff shows {expected.hint!r}\n\n{summary}"
@@ -108,9 +104,7 @@ def test_a_broken_working_proto_fails_with_the_finding_and_the_break(repo_copy, 
     text = proto.read_text()
     deleted = "  rpc GetTeams (stream TeamRequest) returns (stream TeamResponse) {}\n"
     proto.write_text(text.replace(deleted, ""))
-    line = next(
-        i for i, row in enumerate(proto.read_text().splitlines(), 1) if row.startswith("service Teams")
-    )
+    line = next(i for i, row in enumerate(proto.read_text().splitlines(), 1) if row.startswith("service Teams"))
     report_path = tmp_path / "compat.json"
     done = interop(
         "compat",
@@ -135,9 +129,7 @@ def test_a_broken_working_proto_fails_with_the_finding_and_the_break(repo_copy, 
         "RPC_NO_DELETE",
     )
     assert document["dynamic"]["verdict"] == "broken"
-    assert {(b["clients"], b["server"], b["language"]) for b in document["dynamic"]["breaks"]} == {
-        ("old", "new", "go")
-    }
+    assert {(b["clients"], b["server"], b["language"]) for b in document["dynamic"]["breaks"]} == {("old", "new", "go")}
     assert all('"UNIMPLEMENTED"' in b["diff"] for b in document["dynamic"]["breaks"])
 
 

@@ -12,17 +12,13 @@ LANGUAGES = "python,go"
 
 
 def interop(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "teams_interop", *args], capture_output=True, text=True, timeout=600
-    )
+    return subprocess.run([sys.executable, "-m", "teams_interop", *args], capture_output=True, text=True, timeout=600)
 
 
 @pytest.fixture(scope="module")
 def unsharded(tmp_path_factory) -> tuple[str, Path]:
     directory = tmp_path_factory.mktemp("unsharded")
-    done = interop(
-        "run", "--languages", LANGUAGES, "--cases", CASES, "--results-out", str(directory / "all.jsonl")
-    )
+    done = interop("run", "--languages", LANGUAGES, "--cases", CASES, "--results-out", str(directory / "all.jsonl"))
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout, directory / "all.jsonl"
 

@@ -12,9 +12,7 @@ def test_every_client_manifest_loads() -> None:
 
 def test_unknown_feature_is_rejected(tmp_path) -> None:
     manifest = tmp_path / "client.toml"
-    manifest.write_text(
-        'language = "x"\nfeatures = ["telepathy"]\n[native]\nrun = ["x"]\n[docker]\nrun = ["x"]\n'
-    )
+    manifest.write_text('language = "x"\nfeatures = ["telepathy"]\n[native]\nrun = ["x"]\n[docker]\nrun = ["x"]\n')
     with pytest.raises(ManifestError, match="telepathy"):
         load(manifest)
 

@@ -34,9 +34,7 @@ def test_an_rpc_the_server_lacks_hides_nothing(tmp_path) -> None:
     old = schema_of("breaking/rpc_deleted", "old", tmp_path)
     new = schema_of("breaking/rpc_deleted", "new", tmp_path)
     deleted = next(
-        m
-        for m in ("Teams/GetTeams", "Teams/ListTeams", "Teams/SummarizeTeams", "Teams/GetTeam")
-        if _missing(new, m)
+        m for m in ("Teams/GetTeams", "Teams/ListTeams", "Teams/SummarizeTeams", "Teams/GetTeam") if _missing(new, m)
     )
     assert _added_response_fields(deleted, old, new) == frozenset()
 

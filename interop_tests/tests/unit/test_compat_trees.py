@@ -57,9 +57,7 @@ def old_repo(tmp_path):
     """A repository from before the harness: proto/teams.proto and nothing else, on main."""
     repo = tmp_path / "repo"
     (repo / "proto").mkdir(parents=True)
-    (repo / "proto" / "teams.proto").write_text(
-        'syntax = "proto3";\nmessage TeamRequest { string city = 1; }\n'
-    )
+    (repo / "proto" / "teams.proto").write_text('syntax = "proto3";\nmessage TeamRequest { string city = 1; }\n')
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", ".")
     git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "proto only")

@@ -81,10 +81,7 @@ def test_what_the_wire_said_about_a_finding() -> None:
         "not observable on the wire — the static check's verdict stands"
     )
     wire = finding("RPC_NO_DELETE", wire=True)
-    assert (
-        FindingNote(wire, FIELD, (), ()).dynamic
-        == "not exercised by any case — the static check's verdict stands"
-    )
+    assert FindingNote(wire, FIELD, (), ()).dynamic == "not exercised by any case — the static check's verdict stands"
     assert FindingNote(wire, FIELD, ("a", "b"), ()).dynamic.startswith("not observed: none of the 2 cases")
     assert FindingNote(wire, FIELD, ("a", "b"), ("b",)).dynamic.startswith("observed on the wire: 1 of the 2")
 
@@ -115,9 +112,7 @@ def test_the_dynamic_verdict(schema) -> None:
 def test_the_report_names_findings_breaks_and_the_verdict(schema) -> None:
     item = Break("old", "new", "go", "get_team_known_city", {"code": "OK"}, {"code": "UNIMPLEMENTED"})
     skew = skew_result(schema, [item])
-    note = FindingNote(
-        finding("RPC_NO_DELETE", wire=True), Element("service", "Teams", "Teams"), ("x",), ("x",)
-    )
+    note = FindingNote(finding("RPC_NO_DELETE", wire=True), Element("service", "Teams", "Teams"), ("x",), ("x",))
     outcome = Outcome(
         old=skew.versions["old"].tree,
         new=skew.versions["new"].tree,
@@ -131,9 +126,7 @@ def test_the_report_names_findings_breaks_and_the_verdict(schema) -> None:
     assert "service Teams: observed on the wire: 1 of the 1 cases that reach it changed" in text
     assert "BROKEN for go: 1 case(s): get_team_known_city" in text
     assert '+  "code": "UNIMPLEMENTED"' in text
-    assert text.endswith(
-        "verdict: BREAKING: 1 static finding(s) (RPC_NO_DELETE); 1 result(s) changed across versions"
-    )
+    assert text.endswith("verdict: BREAKING: 1 static finding(s) (RPC_NO_DELETE); 1 result(s) changed across versions")
     document = json.loads(json.dumps(report.to_json(outcome)))
     assert document["verdict"] == "breaking"
     assert (

@@ -42,4 +42,7 @@ def test_clients_see_their_own_trees_proto_and_build_state_stays_in_their_tree(t
     backend._build_client(client)
     assert (directory / "built-with").read_text().strip() == str(clients_tree / "proto")
     assert (clients_tree / ".interop" / "stamps" / "native-echo.sha256").is_file()
-    assert backend.run_client(client, []).stdout.strip() == str(clients_tree / "proto")
+    process = backend.spawn(client, 1)
+    process.close_stdin()
+    assert process.lines.get(timeout=30).strip() == str(clients_tree / "proto")
+    assert process.wait(30) == 0

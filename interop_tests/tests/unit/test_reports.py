@@ -32,17 +32,27 @@ def _junit(tmp_path: Path, matrix=None) -> ET.Element:
 def test_junit_counts_per_language_and_in_total(tmp_path: Path) -> None:
     root = _junit(tmp_path)
     assert root.tag == "testsuites"
-    assert [root.get(key) for key in ("tests", "failures", "errors", "skipped")] == ["18", "3", "0", "3"]
+    # 15 judged cells plus one "client process" testcase per language
+    assert [root.get(key) for key in ("tests", "failures", "errors", "skipped")] == ["21", "2", "0", "3"]
     suites = {suite.get("name"): suite for suite in root.iter("testsuite")}
     assert list(suites) == ["python", "go", "node"]
     for language, counts in EXPECTED_COUNTS.items():
         suite = suites[language]
-        assert int(suite.get("tests")) == sum(counts.values()) == len(suite.findall("testcase"))
+        assert int(suite.get("tests")) == sum(counts.values()) + 1 == len(suite.findall("testcase"))
         failures = counts["fail"] + counts["stale"]
         assert int(suite.get("failures")) == failures == len(suite.findall("*/failure"))
         assert int(suite.get("skipped")) == counts["unsupported"] + counts["known-failing"]
         assert len(suite.findall("*/skipped")) == int(suite.get("skipped"))
-    assert suites["go"].get("time") == "1.250"  # the language's process time
+    assert suites["go"].get("time") == "1.250"  # the language's session time
+    assert _testcase(root, "go", "get_team_known_city").get("time") == "0.250"  # each case's own time
+    assert suites["go"].find("system-err").text == "go: dialing 127.0.0.1:50051\n"  # stderr, pass or fail
+
+
+def test_junit_a_failed_client_process_is_a_failing_testcase(tmp_path: Path) -> None:
+    matrix = sample_matrix()
+    matrix.process_problems["node"] = ["node: node process 1 exited 1 after its last result"]
+    process = _testcase(_junit(tmp_path, matrix), "node", "client process").find("failure")
+    assert process.get("message") == "node: node process 1 exited 1 after its last result"
 
 
 def test_junit_testcases_are_language_and_case_id(tmp_path: Path) -> None:
@@ -72,7 +82,7 @@ def test_junit_stale_fails_unsupported_and_known_failing_skip(tmp_path: Path) ->
     assert unsupported.get("message") == "unsupported: node does not declare: binary_metadata"
     known = _testcase(root, "node", "status_message_escapes").find("skipped")
     assert known.get("message").startswith("known failing")
-    assert "languages disagree" in known.text
+    assert known.text.endswith("go and node differ from the expectation; python matches it")
     assert list(_testcase(root, "go", "get_team_known_city")) == []  # a pass is a bare testcase
 
 
@@ -121,7 +131,7 @@ def test_html_is_self_contained(tmp_path: Path) -> None:
     page = _html(tmp_path)
     assert not re.search(r"""src\s*=|url\(|@import""", page)
     links = re.findall(r'href="([^"]*)"', page)
-    assert links == ["#case-status_message_escapes"] * 2 + ["#case-health_check_serving"]  # in-page only
+    assert links == ["#case-status_message_escapes", "#case-health_check_serving"]  # in-page only
 
 
 def test_html_counts_have_stable_ids(tmp_path: Path) -> None:
@@ -149,7 +159,8 @@ def test_html_of_a_passing_run_says_passed(tmp_path: Path) -> None:
     matrix = sample_matrix()
     matrix.verdicts = {key: Verdict(Outcome.PASS) for key in matrix.verdicts}
     page = _html(tmp_path, matrix)
-    assert 'class="verdict passed" data-failures="0">PASSED<' in page and "<details" not in page
+    assert 'class="verdict passed" data-failures="0">PASSED<' in page
+    assert "<details class=\"explanation\" open>" not in page  # only the folded stderr
 
 
 # --- Markdown
@@ -157,9 +168,9 @@ def test_html_of_a_passing_run_says_passed(tmp_path: Path) -> None:
 
 def test_markdown_table_rows_and_cells() -> None:
     text = markdown(sample_matrix())
-    assert text.startswith("## gRPC interop matrix: ❌ 3 failing\n")
+    assert text.startswith("## gRPC interop matrix: ❌ 2 failing\n")
     assert "| case | python | go | node |\n| --- | :-: | :-: | :-: |\n" in text
-    assert "| `status_message_escapes` | ❌ FAIL | ❌ FAIL | 🟡 known-failing |" in text
+    assert "| `status_message_escapes` | ✅ pass | ❌ FAIL | 🟡 known-failing |" in text
     assert "| `health_check_serving` | ✅ pass | ✅ pass | ⚠️ STALE |" in text
     assert "| `cancel_stream_after_one` | ⚪ unsupported | ✅ pass | ✅ pass |" in text
 

@@ -6,26 +6,59 @@ client its request lines and collect what it printed.
 """
 
 import abc
-from dataclasses import dataclass
+import contextlib
+import subprocess
+import threading
+from collections.abc import Callable
 
 from teams_interop.clients import ClientSpec
 from teams_interop.progress import Progress
-
-# How long one client process may take over all its cases, in every backend: bounded, so a hung
-# client fails its cases instead of hanging the run.
-CLIENT_TIMEOUT_SECONDS = 300
+from teams_interop.sessions import ClientProcess
 
 
 class EnvironmentProblem(RuntimeError):
     """Something the user must install or start; the message says what, never a silent skip."""
 
 
-@dataclass(frozen=True)
-class ClientRun:
-    stdout: str
-    stderr: str
-    exit_code: int
-    seconds: float
+class PipeProcess(ClientProcess):
+    """A client as a local process with pipes: the native client itself, or ``docker run -i``."""
+
+    def __init__(self, name: str, argv: list[str], cwd=None, env=None, on_kill: Callable[[], None] | None = None):
+        super().__init__(name)
+        self.popen = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            bufsize=0,
+        )
+        self.on_kill = on_kill
+        threading.Thread(target=self.read_stdout, args=(self.popen.stdout,), daemon=True).start()
+        threading.Thread(target=self.read_stderr, args=(self.popen.stderr,), daemon=True).start()
+
+    def send(self, line: str) -> None:
+        self.popen.stdin.write(line.encode("utf-8") + b"\n")
+        self.popen.stdin.flush()
+
+    def close_stdin(self) -> None:
+        with contextlib.suppress(OSError):
+            self.popen.stdin.close()
+
+    def wait(self, timeout: float) -> int | None:
+        try:
+            return self.popen.wait(timeout=max(timeout, 0.01))
+        except subprocess.TimeoutExpired:
+            return None
+
+    def kill(self) -> None:
+        if self.popen.poll() is None:
+            if self.on_kill:
+                self.on_kill()
+            self.popen.kill()
+            self.popen.wait(timeout=30)
+        self.close_stdin()
 
 
 class Backend(abc.ABC):
@@ -34,17 +67,20 @@ class Backend(abc.ABC):
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
 
+    def prepare_server(self) -> None:  # noqa: B027 - most backends build a server; compose does not
+        """Builds the server (only what changed); it then starts while the clients build."""
+
     @abc.abstractmethod
     def prepare(self, clients: list[ClientSpec]) -> None:
-        """Builds the server and the clients (only what changed)."""
+        """Builds the clients (only what changed)."""
 
     @abc.abstractmethod
     def start_server(self) -> None:
         """Starts a fresh server with test hooks and waits until its health service says SERVING."""
 
     @abc.abstractmethod
-    def run_client(self, client: ClientSpec, request_lines: list[str]) -> ClientRun:
-        """Runs one client process over all the request lines."""
+    def spawn(self, client: ClientSpec, attempt: int) -> ClientProcess:
+        """Starts one client process in contract mode (attempt 1, or a fresh one after a hang)."""
 
     @abc.abstractmethod
     def close(self) -> None:
@@ -67,7 +103,7 @@ def make_backend(name: str, progress: Progress) -> Backend:
 
         return DockerBackend(progress)
     if name == "compose":
-        from teams_interop.backends.exchange import ExchangeBackend
+        from teams_interop.backends.compose import ComposeBackend
 
-        return ExchangeBackend(progress)
+        return ComposeBackend(progress)
     raise ValueError(f"unknown backend {name!r}: choose native, docker or compose")

@@ -8,18 +8,17 @@ network made for the run; the harness reaches the server through a port publishe
 """
 
 import os
-import socket
-import threading
+import shutil
+import subprocess
 import time
 import uuid
 
 from teams_interop import paths
-from teams_interop.backends import CLIENT_TIMEOUT_SECONDS, Backend, ClientRun, EnvironmentProblem
+from teams_interop.backends import Backend, EnvironmentProblem, PipeProcess
 from teams_interop.builds import BuildError
 from teams_interop.clients import ClientSpec, command
 from teams_interop.health import wait_until_serving
 
-BASE_IMAGE_ARGS = ("PYTHON_IMAGE", "GO_IMAGE", "NODE_IMAGE")
 SERVER_DOCKERFILE = "python_server/Dockerfile"
 SERVER_PORT = 50051
 
@@ -46,23 +45,26 @@ class DockerBackend(Backend):
 
     def __init__(self, progress) -> None:
         super().__init__(progress)
+        if shutil.which("docker") is None:
+            raise EnvironmentProblem("the docker backend runs clients with the `docker` command line: install it")
         self.docker = connect()
         self.run_id = uuid.uuid4().hex[:8]
         self.network = None
         self.server = None
         self.images: dict[str, str] = {}
 
-    def prepare(self, clients: list[ClientSpec]) -> None:
+    def prepare_server(self) -> None:
         self.images["server"] = self._build("server", SERVER_DOCKERFILE)
+
+    def prepare(self, clients: list[ClientSpec]) -> None:
         for client in clients:
-            dockerfile = (
-                (client.directory / client.docker.dockerfile).relative_to(paths.layout().repo).as_posix()
-            )
+            dockerfile = (client.directory / client.docker.dockerfile).relative_to(paths.layout().repo).as_posix()
             self.images[client.language] = self._build(client.language, dockerfile)
 
     def _build(self, name: str, dockerfile: str) -> str:
         tag = f"teams-interop/{name}:dev"
-        buildargs = {arg: os.environ[arg] for arg in BASE_IMAGE_ARGS if os.environ.get(arg)}
+        # Base images are build arguments named *_IMAGE (PYTHON_IMAGE, GO_IMAGE, JAVA_IMAGE, ...)
+        buildargs = {name: value for name, value in os.environ.items() if name.endswith("_IMAGE") and value}
         log_path = paths.layout().work_dir / "logs" / f"docker-build-{name}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
@@ -82,8 +84,7 @@ class DockerBackend(Backend):
                 if "error" in chunk:
                     log.write(chunk["error"] + "\n")
                     raise BuildError(
-                        f"docker build of {dockerfile} failed: {chunk['error'].strip()} "
-                        f"(full log: {log_path})"
+                        f"docker build of {dockerfile} failed: {chunk['error'].strip()} (full log: {log_path})"
                     )
                 text = chunk.get("stream", "")
                 log.write(text)
@@ -115,48 +116,19 @@ class DockerBackend(Backend):
     def target(self) -> str:
         return f"{self.server.name}:{SERVER_PORT}"
 
-    def run_client(self, client: ClientSpec, request_lines: list[str]) -> ClientRun:
+    def spawn(self, client: ClientSpec, attempt: int) -> PipeProcess:
+        """``docker run -i``: the CLI streams stdin and stdout like a local process would."""
         argv = command(client.docker.run, self.target)
-        api = self.docker.api
-        container = api.create_container(
-            self.images[client.language],
-            entrypoint=[argv[0]],
-            command=argv[1:],
-            stdin_open=True,
-            detach=False,
-            name=f"teams-client-{client.language}-{self.run_id}",
-            host_config=api.create_host_config(network_mode=self.network.name),
-        )["Id"]
-        started = time.monotonic()
-        try:
-            stdout, stderr = self._exchange(container, ("\n".join(request_lines) + "\n").encode("utf-8"))
-            exit_code = api.wait(container, timeout=CLIENT_TIMEOUT_SECONDS)["StatusCode"]
-        finally:
-            api.remove_container(container, force=True)
-        return ClientRun(stdout, stderr, exit_code, time.monotonic() - started)
+        name = f"teams-client-{client.language}-{self.run_id}-{attempt}"
+        docker_run = [
+            "docker", "run", "-i", "--rm", "--name", name, "--network", self.network.name,
+            "--entrypoint", argv[0], self.images[client.language], *argv[1:],
+        ]  # fmt: skip
 
-    def _exchange(self, container: str, data: bytes) -> tuple[str, str]:
-        """Writes stdin while reading stdout/stderr, so neither side can block the other."""
-        from docker.utils.socket import STDOUT, frames_iter
+        def remove() -> None:
+            subprocess.run(["docker", "rm", "-f", name], capture_output=True, timeout=60, check=False)
 
-        api = self.docker.api
-        sock = api.attach_socket(container, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
-        raw = getattr(sock, "_sock", sock)
-        raw.settimeout(CLIENT_TIMEOUT_SECONDS)
-        api.start(container)
-
-        def write() -> None:
-            raw.sendall(data)
-            raw.shutdown(socket.SHUT_WR)
-
-        writer = threading.Thread(target=write, daemon=True)
-        writer.start()
-        out, err = bytearray(), bytearray()
-        for stream, chunk in frames_iter(sock, tty=False):
-            (out if stream == STDOUT else err).extend(chunk)
-        writer.join(timeout=5)
-        sock.close()
-        return out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+        return PipeProcess(f"{client.language} container {attempt}", docker_run, on_kill=remove)
 
     def close(self) -> None:
         if self.server is not None:

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from teams_interop import builds, paths
-from teams_interop.backends import CLIENT_TIMEOUT_SECONDS, Backend, ClientRun, EnvironmentProblem
+from teams_interop.backends import Backend, EnvironmentProblem, PipeProcess
 from teams_interop.clients import ClientSpec, command
 from teams_interop.health import wait_until_serving
 
@@ -59,9 +59,11 @@ class NativeBackend(Backend):
                     f"the {client.language} client needs tools that are not on PATH: {hints} "
                     f"(or leave it out with --languages)"
                 )
-        self._build_server()
         for client in clients:
             self._build_client(client)
+
+    def prepare_server(self) -> None:
+        self._build_server()
 
     @property
     def server_dir(self) -> Path:
@@ -74,9 +76,7 @@ class NativeBackend(Backend):
             [str(venv / "bin" / "pip"), "install", "--quiet", str(self.server_dir)],
         ]
         outputs = [venv / "bin" / "teams-server"]
-        self._build(
-            "server", self.server_root, [self.server_dir], steps, self.server_dir, ["build"], outputs=outputs
-        )
+        self._build("server", self.server_root, [self.server_dir], steps, self.server_dir, ["build"], outputs=outputs)
 
     def server_command(self) -> tuple[list[str], dict[str, str]]:
         """The command that starts the built server (flags are appended), and its extra environment."""
@@ -136,25 +136,13 @@ class NativeBackend(Backend):
         log.close()
         raise EnvironmentProblem(f"the Teams server exited before listening; see {log_path}")
 
-    def run_client(self, client: ClientSpec, request_lines: list[str]) -> ClientRun:
+    def spawn(self, client: ClientSpec, attempt: int) -> PipeProcess:
         argv = command(client.native.run, self.target)
-        started = time.monotonic()
+        env = {**os.environ, "TEAMS_PROTO_DIR": str(self.clients_root / "proto")}
         try:
-            done = subprocess.run(
-                argv,
-                cwd=client.directory,
-                input="\n".join(request_lines) + "\n",
-                capture_output=True,
-                text=True,
-                encoding="utf-8",
-                timeout=CLIENT_TIMEOUT_SECONDS,
-                env={**os.environ, "TEAMS_PROTO_DIR": str(self.clients_root / "proto")},
-            )
-        except subprocess.TimeoutExpired as expired:
-            return ClientRun(
-                _text(expired.stdout), _text(expired.stderr) + "\n(timed out)", -1, time.monotonic() - started
-            )
-        return ClientRun(done.stdout, done.stderr, done.returncode, time.monotonic() - started)
+            return PipeProcess(f"{client.language} process {attempt}", argv, cwd=client.directory, env=env)
+        except OSError as error:
+            raise EnvironmentProblem(f"cannot start the {client.language} client `{' '.join(argv)}`: {error}") from None
 
     def close(self) -> None:
         if self.server and self.server.poll() is None:
@@ -171,9 +159,3 @@ def _copy(source, log) -> None:
         log.write(line)
         log.flush()
     log.close()
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value

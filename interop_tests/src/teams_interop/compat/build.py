@@ -32,6 +32,10 @@ _PREPARING = threading.Lock()
 class SkewBackend(NativeBackend):
     """The native backend for version trees; the builds above, the server started from them."""
 
+    def prepare_server(self) -> None:
+        with _PREPARING:
+            super().prepare_server()
+
     def prepare(self, clients: list[ClientSpec]) -> None:
         with _PREPARING:
             super().prepare(clients)
@@ -53,9 +57,7 @@ class SkewBackend(NativeBackend):
     def _build_client(self, client: ClientSpec) -> None:
         env = {"npm_config_prefer_offline": "true", **_share_virtualenv(client)}
         steps, outputs = client.native.build, client.native.outputs
-        self._build(
-            client.language, self.clients_root, [client.directory], steps, client.directory, outputs, env
-        )
+        self._build(client.language, self.clients_root, [client.directory], steps, client.directory, outputs, env)
 
 
 def shared_dir() -> Path:
@@ -94,9 +96,7 @@ def _write_if_changed(path: Path, text: str) -> None:
 
 def _server_requirements(server_dir: Path) -> list[str]:
     project = tomllib.loads((server_dir / "pyproject.toml").read_text(encoding="utf-8"))
-    wanted = project.get("project", {}).get("dependencies", []) + project.get("build-system", {}).get(
-        "requires", []
-    )
+    wanted = project.get("project", {}).get("dependencies", []) + project.get("build-system", {}).get("requires", [])
     return sorted(set(wanted))
 
 

@@ -37,8 +37,6 @@ def _main(args: argparse.Namespace) -> int:
     if args.json_out:
         path = Path(args.json_out)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(
-            json.dumps(report.to_json(outcome), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+        path.write_text(json.dumps(report.to_json(outcome), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"\nJSON report: {path}")
     return 0 if outcome.compatible else 1

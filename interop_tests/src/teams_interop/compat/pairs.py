@@ -88,9 +88,7 @@ def load(directory: Path) -> Pair:
             change=document["change"],
             rules=tuple(static["rules"]),
             dynamic=dynamic["verdict"],
-            breaks=tuple(
-                ExpectedBreak(b["clients"], b["server"], b["hint"]) for b in dynamic.get("breaks", [])
-            ),
+            breaks=tuple(ExpectedBreak(b["clients"], b["server"], b["hint"]) for b in dynamic.get("breaks", [])),
             edits={
                 label: tuple(Edit(e["file"], e["replace"], e["with"]) for e in edits)
                 for label, edits in (document.get("edits") or {}).items()

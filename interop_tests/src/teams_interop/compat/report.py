@@ -47,9 +47,7 @@ def _dynamic(outcome: Outcome) -> list[str]:
     for clients, server in (("old", "new"), ("new", "old")):
         changed = [b for b in skew.breaks if b.clients == clients]
         state = f"{len(changed)} changed" if changed else "none changed"
-        lines.append(
-            f"  {clients} clients -> {server} server: {skew.compared(clients)} results compared, {state}"
-        )
+        lines.append(f"  {clients} clients -> {server} server: {skew.compared(clients)} results compared, {state}")
         if skipped := skew.versions[clients].not_applicable:
             reasons = "; ".join(sorted(set(skipped.values())))
             lines.append(f"      {len(skipped)} case(s) not applicable to the {clients} proto: {reasons}")
@@ -57,9 +55,7 @@ def _dynamic(outcome: Outcome) -> list[str]:
     for item in skew.unstable:
         lines.append(f"  unstable (differed once, agreed when run again; not counted): {_name(item)}")
     for version, language, case, error in skew.baseline_errors:
-        lines.append(
-            f"  no baseline: the {version} {language} client failed {case} against its own server: {error}"
-        )
+        lines.append(f"  no baseline: the {version} {language} client failed {case} against its own server: {error}")
     return lines
 
 

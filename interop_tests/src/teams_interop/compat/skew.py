@@ -164,9 +164,7 @@ def _run_all(runs: Runs, progress: Progress, result: SkewResult, reuse: bool = T
     return {(clients.label, server.label): o for (clients, server, _), o in zip(runs, seen, strict=True)}
 
 
-def _observe(
-    clients: Version, server: Version, cases: list[Case], progress: Progress, result
-) -> Observations:
+def _observe(clients: Version, server: Version, cases: list[Case], progress: Progress, result) -> Observations:
     progress.step("compat", f"{clients.label} clients ({clients.tree.version}) -> {server.label} server")
     started = time.monotonic()
     backend = SkewBackend(progress, server_root=server.tree.root, clients_root=clients.tree.root)
@@ -187,9 +185,7 @@ def _differences(
             baseline = _without(compare.view(case, own[client.language][case.id]), added)
             observed = _without(compare.view(case, other[client.language][case.id]), added)
             if "error" not in baseline and baseline != observed:
-                breaks.append(
-                    Break(clients.label, server.label, client.language, case.id, baseline, observed)
-                )
+                breaks.append(Break(clients.label, server.label, client.language, case.id, baseline, observed))
     return breaks
 
 

@@ -108,8 +108,6 @@ def _breaking(executable: Path, new_root: Path, old_proto: Path, config: str) ->
     ]
     done = subprocess.run(command, cwd=new_root, capture_output=True, text=True, check=False)
     if done.returncode not in (0, BREAKING):
-        raise StaticError(
-            f"buf breaking failed (exit {done.returncode}):\n{done.stderr.strip()}{done.stdout}"
-        )
+        raise StaticError(f"buf breaking failed (exit {done.returncode}):\n{done.stderr.strip()}{done.stdout}")
     findings = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
     return sorted(findings, key=lambda f: (f["path"], f["start_line"], f["start_column"], f["type"]))

@@ -15,12 +15,11 @@ from teams_interop.cases import Case
 from teams_interop.compare import Outcome, Verdict
 from teams_interop.matrix import MatrixRun
 from teams_interop.reports.outcomes import (
-    HEADINGS,
-    LABELS,
     ORDER,
     failure_count,
     first_line,
     languages,
+    milliseconds,
     printable,
 )
 
@@ -50,6 +49,7 @@ tr:target th.case { outline: 3px solid #0969da; }
 th.case .about { font-weight: normal; color: #59636e; font-size: .8rem; max-width: 28rem; }
 td.cell { min-width: 9rem; max-width: 46rem; }
 .label { font-weight: 600; white-space: nowrap; }
+.time { display: block; font-size: 0.8em; color: #555; }
 .o-pass { background: #e6f4ea; color: #116329; }
 .o-fail { background: #fde7e9; color: #a40e26; }
 .o-stale { background: #fff1e0; color: #953800; }
@@ -96,8 +96,10 @@ def render(matrix: MatrixRun) -> str:
             f"backend <code>{escape(matrix.backend)}</code>, {len(matrix.cases)} cases, "
             f"{len(matrix.clients)} languages</p>",
             _summary(matrix),
+            _processes(matrix),
             _jump_list(matrix),
             _matrix(matrix),
+            _stderr(matrix),
             "</body></html>",
             "",
         ]
@@ -111,7 +113,7 @@ def write_html(matrix: MatrixRun, path: Path) -> Path:
 
 
 def _summary(matrix: MatrixRun) -> str:
-    head = "".join(f'<th class="{css_class(o)}">{MARKS[o]} {HEADINGS[o]}</th>' for o in ORDER)
+    head = "".join(f'<th class="{css_class(o)}">{MARKS[o]} {o.heading}</th>' for o in ORDER)
     rows = []
     for language in languages(matrix):
         counts = matrix.counts(language)
@@ -132,11 +134,47 @@ def _summary(matrix: MatrixRun) -> str:
     )
 
 
+def _processes(matrix: MatrixRun) -> str:
+    """The client processes themselves: a failure here is the language's, not any one case's."""
+    rows = []
+    for language in languages(matrix):
+        session = matrix.sessions.get(language)
+        problems = matrix.process_problems.get(language, [])
+        state = "o-fail" if problems else "o-pass"
+        timing = ""
+        if session is not None:
+            first = milliseconds(session.first_result_seconds)
+            timing = f"{session.processes} process(es), {session.seconds:.2f} s" + (
+                f", first result after {first}" if first else ""
+            )
+        text = "<br>".join(escape(problem) for problem in problems) or "exited 0 after its last result"
+        rows.append(
+            f'<tr id="process-{slug(language)}" class="{state}" data-language="{escape(language)}">'
+            f"<th>{escape(language)}</th><td>{text}</td><td>{escape(timing)}</td></tr>"
+        )
+    return (
+        '<h2>Client processes</h2>\n<table id="processes" class="summary">'
+        "<thead><tr><th>language</th><th>process</th><th>timing</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _stderr(matrix: MatrixRun) -> str:
+    """Every client's stderr, pass or fail: folded, one click away."""
+    parts = [
+        f'<details id="stderr-{slug(language)}" class="explanation"><summary>{escape(language)} stderr</summary>'
+        f"{_pre(session.stderr)}</details>"
+        for language in languages(matrix)
+        if (session := matrix.sessions.get(language)) and session.stderr
+    ]
+    return "<h2>Client stderr</h2>\n" + "\n".join(parts) if parts else ""
+
+
 def _jump_list(matrix: MatrixRun) -> str:
     """Links to the failing rows: in a long all-green table the red ones are a scroll away."""
     links = [
         f'<li><a href="#case-{slug(case.id)}">{escape(language)} / <code>{escape(case.id)}</code></a> '
-        f"({escape(LABELS[verdict.outcome])})</li>"
+        f"({escape(verdict.outcome.label)})</li>"
         for language in languages(matrix)
         for case in matrix.cases
         if (verdict := matrix.verdicts.get((language, case.id))) and verdict.outcome.is_failure
@@ -149,7 +187,9 @@ def _matrix(matrix: MatrixRun) -> str:
     head = "".join(f'<th data-language="{escape(n)}">{escape(n)}</th>' for n in names)
     rows = []
     for case in matrix.cases:
-        cells = "".join(_cell(n, case, matrix.verdicts.get((n, case.id))) for n in names)
+        cells = "".join(
+            _cell(n, case, matrix.verdicts.get((n, case.id)), matrix.results.get(n, {}).get(case.id)) for n in names
+        )
         row = f'<tr id="case-{slug(case.id)}" data-case="{escape(case.id)}">'
         rows.append(f"{row}{_case_header(case)}{cells}</tr>")
     return (
@@ -163,13 +203,15 @@ def _case_header(case: Case) -> str:
     return f'<th class="case" scope="row"><code>{escape(case.id)}</code><div class="about">{about}</div></th>'
 
 
-def _cell(language: str, case: Case, verdict: Verdict | None) -> str:
+def _cell(language: str, case: Case, verdict: Verdict | None, observed=None) -> str:
     attributes = f'data-language="{escape(language)}" data-case="{escape(case.id)}"'
     if verdict is None:  # not judged (should not happen once judge_matrix ran): say so, plainly
         unjudged = '<span class="label">? no verdict</span>'
         return f'<td class="cell" {attributes} data-outcome="none">{unjudged}</td>'
     outcome = verdict.outcome
-    label = f'<span class="label">{MARKS[outcome]} {escape(LABELS[outcome])}</span>'
+    label = f'<span class="label">{MARKS[outcome]} {escape(outcome.label)}</span>'
+    if observed is not None and observed.seconds is not None:
+        label += f'<span class="time">{milliseconds(observed.seconds)}</span>'
     body = ""
     if outcome.is_failure:  # open: the diff is the point of the page
         what = "diff" if outcome is Outcome.FAIL else "why"
@@ -180,7 +222,7 @@ def _cell(language: str, case: Case, verdict: Verdict | None) -> str:
         body = f'<div class="note">{escape(first_line(verdict.explanation))}</div>'
     return (
         f'<td class="cell {css_class(outcome)}" {attributes} data-outcome="{outcome.value}" '
-        f'title="{escape(language)} / {escape(case.id)}: {escape(LABELS[outcome])}">{label}{body}</td>'
+        f'title="{escape(language)} / {escape(case.id)}: {escape(outcome.label)}">{label}{body}</td>'
     )
 
 

@@ -43,28 +43,39 @@ def write_junit(matrix: MatrixRun, path: Path) -> Path:
 
 def _suite(matrix: MatrixRun, language: str) -> ET.Element:
     counts = matrix.counts(language)
-    run = matrix.runs.get(language)  # absent when the results were merged from files
+    session = matrix.sessions.get(language)
+    problems = matrix.process_problems.get(language, [])
     suite = ET.Element(
         "testsuite",
         name=language,
-        tests=str(sum(counts.values())),
-        failures=str(counts[Outcome.FAIL] + counts[Outcome.STALE]),
+        tests=str(sum(counts.values()) + 1),
+        failures=str(counts[Outcome.FAIL] + counts[Outcome.STALE] + (1 if problems else 0)),
         errors="0",
         skipped=str(counts[Outcome.UNSUPPORTED] + counts[Outcome.KNOWN_FAILING]),
-        time=f"{run.seconds if run else 0.0:.3f}",
+        time=f"{session.seconds if session else 0.0:.3f}",
     )
     properties = ET.SubElement(suite, "properties")
     ET.SubElement(properties, "property", name="backend", value=matrix.backend)
+    if session and session.first_result_seconds is not None:
+        ET.SubElement(properties, "property", name="first_result_seconds", value=f"{session.first_result_seconds:.3f}")
+    process = ET.SubElement(suite, "testcase", classname=language, name="client process", time="0")
+    if problems:
+        text = printable("\n".join(problems))
+        failure = ET.SubElement(process, "failure", message=first_line(text), type="client process")
+        failure.text = text
     for case in matrix.cases:
         verdict = matrix.verdicts.get((language, case.id))
         if verdict is not None:
-            suite.append(_testcase(language, case.id, verdict))
+            observed = matrix.results.get(language, {}).get(case.id)
+            suite.append(_testcase(language, case.id, verdict, observed.seconds if observed else None))
+    if session and session.stderr:
+        ET.SubElement(suite, "system-err").text = printable(session.stderr)
     return suite
 
 
-def _testcase(language: str, case_id: str, verdict: Verdict) -> ET.Element:
-    # time is per language process, not per case; "0" keeps parsers that require it happy
-    testcase = ET.Element("testcase", classname=language, name=case_id, time="0")
+def _testcase(language: str, case_id: str, verdict: Verdict, seconds: float | None) -> ET.Element:
+    # each case's own time: from the harness sending it to the client answering it
+    testcase = ET.Element("testcase", classname=language, name=case_id, time=f"{seconds or 0.0:.3f}")
     explanation = printable(verdict.explanation)
     outcome = verdict.outcome
     if outcome.is_failure:

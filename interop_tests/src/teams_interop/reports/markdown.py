@@ -11,7 +11,7 @@ from html import escape
 
 from teams_interop.compare import Outcome
 from teams_interop.matrix import MatrixRun
-from teams_interop.reports.outcomes import HEADINGS, LABELS, ORDER, failure_count, languages, printable
+from teams_interop.reports.outcomes import ORDER, failure_count, languages, printable, process_rows
 
 EMOJI = {
     Outcome.PASS: "✅",
@@ -25,7 +25,7 @@ DIFFS_BUDGET = 200_000  # characters of all explanations together, far below Git
 
 
 def cell(outcome: Outcome) -> str:
-    return f"{EMOJI[outcome]} {LABELS[outcome]}"
+    return f"{EMOJI[outcome]} {outcome.label}"
 
 
 def markdown(matrix: MatrixRun) -> str:
@@ -37,6 +37,7 @@ def markdown(matrix: MatrixRun) -> str:
         f"Backend `{matrix.backend}`, {len(matrix.cases)} cases, {len(matrix.clients)} languages.",
         "",
         *summary_lines(matrix),
+        *_process_lines(matrix),
         "",
         table(matrix),
     ]
@@ -50,8 +51,15 @@ def summary_lines(matrix: MatrixRun) -> list[str]:
     lines = []
     for language in languages(matrix):
         counts = matrix.counts(language)
-        shown = [f"{EMOJI[o]} {counts[o]} {HEADINGS[o]}" for o in ORDER if counts[o]] or ["no cases"]
+        shown = [f"{EMOJI[o]} {counts[o]} {o.heading}" for o in ORDER if counts[o]] or ["no cases"]
         lines.append(f"- **{_inline(language)}**: " + " · ".join(shown))
+    return lines
+
+
+def _process_lines(matrix: MatrixRun) -> list[str]:
+    lines = []
+    for language, problems in process_rows(matrix):
+        lines += [f"- ❌ **{_inline(language)} client process**: {_inline(problem)}" for problem in problems]
     return lines
 
 

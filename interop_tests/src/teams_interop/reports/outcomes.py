@@ -1,28 +1,15 @@
-"""What every report format says about an outcome, so JUnit, HTML and Markdown never disagree.
+"""What every report format shares, so JUnit, HTML, Markdown and the terminal never disagree.
 
-The words are the text table's (``harness.reports.text.SYMBOLS``): a reader who saw ``STALE`` in a CI
-log finds the same word in the HTML page and the step summary.
+The words for an outcome live on the ``Outcome`` enum itself (``label``, ``heading``).
 """
 
 import re
 
 from teams_interop.compare import Outcome
 from teams_interop.matrix import MatrixRun
-from teams_interop.reports.text import SYMBOLS
 
 # Summary column order: passed first, as people read a count; then what needs attention.
 ORDER = (Outcome.PASS, Outcome.FAIL, Outcome.STALE, Outcome.KNOWN_FAILING, Outcome.UNSUPPORTED)
-
-LABELS = {outcome: SYMBOLS[outcome] for outcome in Outcome}
-
-# Plural headings for the per-language counts.
-HEADINGS = {
-    Outcome.PASS: "passed",
-    Outcome.FAIL: "failed",
-    Outcome.STALE: "stale",
-    Outcome.KNOWN_FAILING: "known-failing",
-    Outcome.UNSUPPORTED: "unsupported",
-}
 
 
 def languages(matrix: MatrixRun) -> list[str]:
@@ -31,7 +18,18 @@ def languages(matrix: MatrixRun) -> list[str]:
 
 
 def failure_count(matrix: MatrixRun) -> int:
-    return sum(1 for verdict in matrix.verdicts.values() if verdict.outcome.is_failure)
+    """Failing cells, plus one for each language whose client process itself failed."""
+    cells = sum(1 for verdict in matrix.verdicts.values() if verdict.outcome.is_failure)
+    return cells + sum(1 for problems in matrix.process_problems.values() if problems)
+
+
+def process_rows(matrix: MatrixRun) -> list[tuple[str, list[str]]]:
+    """(language, problems) for every language whose client process failed, in column order."""
+    return [(name, matrix.process_problems[name]) for name in languages(matrix) if matrix.process_problems.get(name)]
+
+
+def milliseconds(seconds: float | None) -> str:
+    return "" if seconds is None else f"{seconds * 1000:.0f} ms"
 
 
 def first_line(text: str, limit: int = 200) -> str:

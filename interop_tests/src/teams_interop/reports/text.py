@@ -3,23 +3,15 @@
 from teams_interop.compare import Outcome
 from teams_interop.matrix import MatrixRun
 
-SYMBOLS = {
-    Outcome.PASS: "pass",
-    Outcome.FAIL: "FAIL",
-    Outcome.KNOWN_FAILING: "known-failing",
-    Outcome.STALE: "STALE",
-    Outcome.UNSUPPORTED: "unsupported",
-}
-
 
 def table(matrix: MatrixRun) -> str:
     languages = [client.language for client in matrix.clients]
     width = max([len("case")] + [len(case.id) for case in matrix.cases])
-    cell = max(len(symbol) for symbol in SYMBOLS.values())
+    cell = max(len(outcome.label) for outcome in Outcome)
     header = f"{'case':<{width}}  " + "  ".join(f"{name:<{cell}}" for name in languages)
     lines = [header, "-" * len(header)]
     for case in matrix.cases:
-        cells = [SYMBOLS[matrix.verdict(name, case.id).outcome] for name in languages]
+        cells = [matrix.verdict(name, case.id).outcome.label for name in languages]
         lines.append(f"{case.id:<{width}}  " + "  ".join(f"{c:<{cell}}" for c in cells))
     return "\n".join(lines)
 
@@ -34,6 +26,36 @@ def summary(matrix: MatrixRun) -> str:
             f"{counts[Outcome.UNSUPPORTED]} unsupported, {counts[Outcome.KNOWN_FAILING]} known-failing"
         )
     return "\n".join(lines)
+
+
+def processes(matrix: MatrixRun) -> str:
+    """Each language's client process(es): what failed about them, and their timings."""
+    lines = []
+    for client in matrix.clients:
+        session = matrix.sessions.get(client.language)
+        problems = matrix.process_problems.get(client.language, [])
+        if session is not None:
+            first = f", first result after {session.first_result_seconds:.2f}s" if session.first_result_seconds else ""
+            state = "FAIL" if problems else "ok"
+            lines.append(
+                f"{client.language:<8} client process {state}: {session.processes} process(es), "
+                f"{session.seconds:.2f}s{first}"
+            )
+        lines += [f"  {problem}" for problem in problems]
+    if matrix.phases:
+        lines.append("phases: " + ", ".join(f"{name} {seconds:.2f}s" for name, seconds in matrix.phases.items()))
+    return "\n".join(lines)
+
+
+def stderr_tails(matrix: MatrixRun, lines: int = 20) -> str:
+    """The end of a failing client's stderr, so a CI log shows why without opening the report."""
+    parts = []
+    for language, problems in matrix.process_problems.items():
+        session = matrix.sessions.get(language)
+        if problems and session and session.stderr.strip():
+            tail = "\n  ".join(session.stderr.strip().splitlines()[-lines:])
+            parts.append(f"--- {language} client stderr (tail)\n  {tail}")
+    return "\n".join(parts)
 
 
 def failures(matrix: MatrixRun) -> str:

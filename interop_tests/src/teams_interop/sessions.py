@@ -1,0 +1,259 @@
+"""One client's session: its process answers the cases it is sent, and is held to account.
+
+The harness keeps at most ``WINDOW`` cases unanswered (a case marked ``exclusive`` goes alone), so
+a client may run what it is sent concurrently and every case's clock starts when it is sent. Each
+case has a watchdog a little longer than its deadline: a case still unanswered then fails as
+*hung*, by name, the process is killed, and a fresh one is started for the cases still owed;
+other languages never notice. After its last result a client has ``GRACE_SECONDS`` to exit 0.
+Anything else (a non-zero exit, lingering, a crash, a line that answers no case) is a problem of
+the process, reported in a row of its own with the tail of its stderr, which is always kept.
+"""
+
+import contextlib
+import json
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from teams_interop.cases import Case
+
+WINDOW = 16
+WATCHDOG_SLACK_SECONDS = 5.0  # past a case's deadline before it counts as hung
+GRACE_SECONDS = 5.0  # after stdin closes and the last result, to exit with status 0
+MAX_PROCESSES = 4  # a client that needs more fresh processes than this gets no more
+STDERR_KEPT = 64 * 1024  # characters of stderr kept per process, the tail
+
+
+class ClientProcess:
+    """A running client, as the session sees it: lines in, lines out, an exit code.
+
+    Backends make these (a local process, ``docker run -i``, a compose service); reader threads
+    turn stdout into a queue of lines (``None`` at end of file) and keep stderr's tail.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self._stderr: list[str] = []
+        self._stderr_lock = threading.Lock()
+        self.started = time.monotonic()
+
+    def send(self, line: str) -> None:
+        raise NotImplementedError
+
+    def close_stdin(self) -> None:
+        raise NotImplementedError
+
+    def wait(self, timeout: float) -> int | None:
+        """The exit code, or None if the process is still running after ``timeout`` seconds."""
+        raise NotImplementedError
+
+    def kill(self) -> None:
+        raise NotImplementedError
+
+    def read_stdout(self, stream) -> None:
+        """Reader thread body: one queue item per line, then None."""
+        try:
+            for raw in stream:
+                self.lines.put(raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw)
+        except (OSError, ValueError):
+            pass
+        finally:
+            self.lines.put(None)
+
+    def read_stderr(self, stream) -> None:
+        try:
+            for raw in stream:
+                self.add_stderr(raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw)
+        except (OSError, ValueError):
+            pass
+
+    def add_stderr(self, text: str) -> None:
+        with self._stderr_lock:
+            self._stderr.append(text)
+            while len(self._stderr) > 1 and sum(map(len, self._stderr)) > STDERR_KEPT:
+                self._stderr.pop(0)
+
+    @property
+    def stderr(self) -> str:
+        with self._stderr_lock:
+            return "".join(self._stderr)
+
+
+@dataclass
+class Answer:
+    """One case's raw answer: the client's result line, or why there is none."""
+
+    line: dict | None = None
+    problem: str | None = None  # hung, the process died, never answered
+    seconds: float = 0.0
+
+
+@dataclass
+class Session:
+    """What one language's session produced, for the judge and the reports."""
+
+    language: str
+    answers: dict[str, Answer] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)  # the process's own failures
+    stderr: str = ""  # every process's stderr, each under a header
+    processes: int = 0
+    first_result_seconds: float | None = None  # from start to the first result: start-up + one call
+    seconds: float = 0.0
+    began: float = field(default_factory=time.monotonic)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.problems)
+
+
+def run_session(
+    language: str,
+    cases: list[Case],
+    start: Callable[[], ClientProcess],
+    window: int = WINDOW,
+    slack: float = WATCHDOG_SLACK_SECONDS,
+    grace: float = GRACE_SECONDS,
+    on_answer: Callable[[str], None] | None = None,
+) -> Session:
+    session = Session(language)
+    owed = deque(cases)
+    stderr_parts: list[str] = []
+    while owed:
+        if session.processes >= MAX_PROCESSES:
+            reason = f"not run: {language} needed more than {MAX_PROCESSES} fresh client processes"
+            for case in owed:
+                session.answers[case.id] = Answer(problem=reason)
+            session.problems.append(f"{language}: gave up after {MAX_PROCESSES} client processes")
+            break
+        session.processes += 1
+        process = start()
+        try:
+            _drive(session, process, owed, window, slack, grace, on_answer)
+        finally:
+            process.kill()
+            stderr_parts.append(f"--- {process.name} ---\n{process.stderr}" if process.stderr else "")
+    session.stderr = "\n".join(part for part in stderr_parts if part)
+    session.seconds = time.monotonic() - session.began
+    return session
+
+
+def _drive(session, process, owed: deque, window, slack, grace, on_answer) -> None:
+    """Feeds ``process`` from ``owed`` until it is done, hangs or dies; what it still owes stays."""
+    in_flight: dict[str, tuple[Case, float, float]] = {}  # id -> case, sent at, watchdog limit
+    stdin_open = True
+    while True:
+        while stdin_open and owed and len(in_flight) < window and _may_send(owed[0], in_flight):
+            case = owed.popleft()
+            limit = case.timeout_seconds + slack
+            in_flight[case.id] = (case, time.monotonic(), limit)
+            with contextlib.suppress(OSError):  # it died; the reader's end of file says so
+                process.send(json.dumps(case.request_line(), ensure_ascii=False))
+        if stdin_open and not owed and not in_flight:
+            process.close_stdin()
+            stdin_open = False
+            _finish(session, process, grace)
+            return
+        now = time.monotonic()
+        expiry = min((sent + limit for _, sent, limit in in_flight.values()), default=now + 1.0)
+        try:
+            line = process.lines.get(timeout=max(0.01, min(expiry - now, 1.0)))
+        except queue.Empty:
+            line = ""
+        if line is None:  # stdout closed: the process is gone (or closed it early)
+            code = process.wait(grace)
+            died = f"the client process exited ({_code(code)}) before answering"
+            for case_id, (_, sent, _) in in_flight.items():
+                session.answers[case_id] = Answer(problem=f"{died}\n{_tail(process.stderr)}", seconds=_since(sent))
+            unanswered = len(in_flight) + len(owed)
+            session.problems.append(
+                f"{session.language}: {process.name} exited ({_code(code)}) with {unanswered} unanswered"
+            )
+            if stdin_open:
+                process.close_stdin()
+            return
+        if line.strip():
+            _record(session, in_flight, line, on_answer)
+        now = time.monotonic()
+        hung = [case_id for case_id, (_, sent, limit) in in_flight.items() if now - sent > limit]
+        if hung:
+            for case_id in hung:
+                case, sent, limit = in_flight.pop(case_id)
+                session.answers[case_id] = Answer(
+                    problem=(
+                        f"hung: no result within {limit:.1f} s (its deadline of {case.deadline_ms} ms plus "
+                        f"{slack:.0f} s); the client process was killed and a new one started for the "
+                        f"{len(in_flight) + len(owed)} cases it still owed"
+                    ),
+                    seconds=_since(sent),
+                )
+            # Cases in flight with time left go to the next process, first.
+            owed.extendleft(reversed([case for case, _, _ in in_flight.values()]))
+            process.kill()
+            session.problems.append(f"{session.language}: {process.name} hung on {', '.join(hung)} (killed)")
+            return
+
+
+def _may_send(case: Case, in_flight: dict) -> bool:
+    """An exclusive case goes alone: it waits for an empty window and keeps it empty."""
+    if case.exclusive:
+        return not in_flight
+    return not any(other.exclusive for other, _, _ in in_flight.values())
+
+
+def _record(session: Session, in_flight: dict, line: str, on_answer) -> None:
+    try:
+        result = json.loads(line)
+    except json.JSONDecodeError as error:
+        session.problems.append(f"{session.language}: stdout line is not JSON ({error}): {line[:200]!r}")
+        return
+    case_id = result.get("id") if isinstance(result, dict) else None
+    if case_id not in in_flight:
+        where = "answers a case already answered" if case_id in session.answers else "answers no case sent"
+        session.problems.append(f"{session.language}: a stdout line {where}: {line.strip()[:200]!r}")
+        return
+    _, sent, _ = in_flight.pop(case_id)
+    seconds = _since(sent)
+    if session.first_result_seconds is None:
+        session.first_result_seconds = time.monotonic() - session.began
+    session.answers[case_id] = Answer(line=result, seconds=seconds)
+    if on_answer:
+        on_answer(case_id)
+
+
+def _finish(session: Session, process: ClientProcess, grace: float) -> None:
+    """Stdin is closed and every case answered: the process must now exit 0, promptly."""
+    deadline = time.monotonic() + grace
+    while True:  # drain what it still prints; a line now answers no case
+        try:
+            line = process.lines.get(timeout=max(0.01, deadline - time.monotonic()))
+        except queue.Empty:
+            break
+        if line is None:
+            break
+        if line.strip():
+            _record(session, {}, line, None)
+    code = process.wait(max(0.0, deadline - time.monotonic()))
+    if code is None:
+        process.kill()
+        session.problems.append(
+            f"{session.language}: {process.name} was still running {grace:.0f} s after its last result (killed)"
+        )
+    elif code != 0:
+        session.problems.append(f"{session.language}: {process.name} exited {code} after its last result")
+
+
+def _code(code: int | None) -> str:
+    return "still running" if code is None else f"status {code}"
+
+
+def _since(moment: float) -> float:
+    return time.monotonic() - moment
+
+
+def _tail(stderr: str, lines: int = 15) -> str:
+    kept = stderr.strip().splitlines()[-lines:]
+    return "client stderr (tail):\n  " + "\n  ".join(kept) if kept else "(no stderr)"
