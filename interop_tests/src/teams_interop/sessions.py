@@ -114,12 +114,13 @@ def run_session(
     language: str,
     cases: list[Case],
     start: Callable[[], ClientProcess],
-    window: int = WINDOW,
+    window: int | None = None,
     slack: float = WATCHDOG_SLACK_SECONDS,
     grace: float = GRACE_SECONDS,
     on_answer: Callable[[str], None] | None = None,
 ) -> Session:
     session = Session(language)
+    window = window or WINDOW  # read at call time, so a test can narrow it
     owed = deque(cases)
     stderr_parts: list[str] = []
     while owed:

@@ -7,6 +7,8 @@ client its request lines and collect what it printed.
 
 import abc
 import contextlib
+import os
+import signal
 import subprocess
 import threading
 from collections.abc import Callable
@@ -33,6 +35,7 @@ class PipeProcess(ClientProcess):
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             bufsize=0,
+            start_new_session=True,  # its own process group: a kill takes its children too
         )
         self.on_kill = on_kill
         threading.Thread(target=self.read_stdout, args=(self.popen.stdout,), daemon=True).start()
@@ -56,7 +59,8 @@ class PipeProcess(ClientProcess):
         if self.popen.poll() is None:
             if self.on_kill:
                 self.on_kill()
-            self.popen.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.popen.pid, signal.SIGKILL)
             self.popen.wait(timeout=30)
         self.close_stdin()
 
