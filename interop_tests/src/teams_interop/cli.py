@@ -236,7 +236,3 @@ def publish(matrix: MatrixRun, catalogue: list[Case], report_dir: Path) -> int:
     written = write_all(matrix, report_dir)
     print(f"\nreports: {', '.join(str(path) for path in written.values())}")
     return 1 if matrix.failed or stale else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

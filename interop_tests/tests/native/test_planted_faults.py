@@ -15,14 +15,13 @@ from pathlib import Path
 import pytest
 
 from teams_interop import clients as client_manifests
-from teams_interop import paths, roster
+from teams_interop import paths, roster, sessions
 from teams_interop.backends.native import NativeBackend
 from teams_interop.cases import load_catalogue
 from teams_interop.compare import Outcome
 from teams_interop.matrix import MatrixRun, run_matrix
 from teams_interop.progress import Progress
 from teams_interop.schema import ProtoSchema
-from teams_interop import sessions
 from teams_interop.sessions import WATCHDOG_SLACK_SECONDS
 
 WRAPPER = Path(__file__).parent / "planted" / "wrapper.py"
@@ -128,21 +127,38 @@ def test_a_client_hanging_on_one_case_is_named_and_restarted(
 
 
 class PlantedServer(NativeBackend):
-    """The real server, with one nickname wrong in its own roster (patched in memory)."""
+    """The real server, with its own roster patched in memory before it starts."""
 
-    def __init__(self, city: str) -> None:
+    def __init__(self, patch: str) -> None:
         super().__init__(Progress(quiet=True))
-        self.city = city
+        self.patch = patch
 
     def server_command(self):
         argv, env = super().server_command()
         python = Path(argv[0]).parent / "python"
-        patch = (
-            "import sys, types, teams_server.roster as r; "
-            f"r.TEAMS = types.MappingProxyType({{**r.TEAMS, {self.city!r}: 'Impostors'}}); "
-            "from teams_server.cli import main; sys.exit(main())"
+        start = (
+            "import sys, time, types, teams_server.roster as r; {}; from teams_server.cli import main; sys.exit(main())"
         )
-        return [str(python), "-c", patch], env
+        return [str(python), "-c", start.format(self.patch)], env
+
+
+def wrong_nickname(city: str) -> PlantedServer:
+    return PlantedServer(f"r.TEAMS = types.MappingProxyType({{**r.TEAMS, {city!r}: 'Impostors'}})")
+
+
+def slow_city(city: str, seconds: float) -> PlantedServer:
+    return PlantedServer(
+        f"known = r.nickname; r.nickname = lambda c: (time.sleep({seconds}) if c == {city!r} else None) or known(c)"
+    )
+
+
+def test_a_server_answering_one_city_3_s_late_fails_the_latency_budget(tmp_path, catalogue, schema, real_python_client):
+    make_client(tmp_path, "one", "honest", "", real_python_client)
+    matrix = run(tmp_path, pick(catalogue, "latency_unary", "get_team_known_city"), schema, slow_city("Chicago", 3))
+    verdict = matrix.verdict("one", "latency_unary")
+    assert verdict.outcome is Outcome.FAIL
+    assert "over the case's latency budget of 2500 ms" in verdict.explanation
+    assert matrix.verdict("one", "get_team_known_city").outcome is Outcome.PASS  # right, only late
 
 
 @pytest.mark.parametrize("city", list(roster.teams()))
@@ -150,7 +166,7 @@ def test_a_wrong_nickname_in_the_server_turns_the_matrix_red(city, tmp_path, cat
     make_client(tmp_path, "one", "honest", "", real_python_client)
     make_client(tmp_path, "two", "honest", "", real_python_client)
     slug = city.lower().replace(" ", "_")
-    matrix = run(tmp_path, [c for c in catalogue if c.id.startswith("get_team_")], schema, PlantedServer(city))
+    matrix = run(tmp_path, [c for c in catalogue if c.id.startswith("get_team_")], schema, wrong_nickname(city))
     assert matrix.failed
     failing = {case_id for (_, case_id), v in matrix.verdicts.items() if v.outcome is Outcome.FAIL}
     assert f"get_team_roster_{slug}" in failing

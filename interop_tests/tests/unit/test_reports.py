@@ -160,7 +160,7 @@ def test_html_of_a_passing_run_says_passed(tmp_path: Path) -> None:
     matrix.verdicts = {key: Verdict(Outcome.PASS) for key in matrix.verdicts}
     page = _html(tmp_path, matrix)
     assert 'class="verdict passed" data-failures="0">PASSED<' in page
-    assert "<details class=\"explanation\" open>" not in page  # only the folded stderr
+    assert '<details class="explanation" open>' not in page  # only the folded stderr
 
 
 # --- Markdown
@@ -170,9 +170,9 @@ def test_markdown_table_rows_and_cells() -> None:
     text = markdown(sample_matrix())
     assert text.startswith("## gRPC interop matrix: ❌ 2 failing\n")
     assert "| case | python | go | node |\n| --- | :-: | :-: | :-: |\n" in text
-    assert "| `status_message_escapes` | ✅ pass | ❌ FAIL | 🟡 known-failing |" in text
-    assert "| `health_check_serving` | ✅ pass | ✅ pass | ⚠️ STALE |" in text
-    assert "| `cancel_stream_after_one` | ⚪ unsupported | ✅ pass | ✅ pass |" in text
+    assert "| `status_message_escapes` | ✅ pass · 250 ms | ❌ FAIL · 250 ms | 🟡 known-failing · 250 ms |" in text
+    assert "| `health_check_serving` | ✅ pass · 250 ms | ✅ pass · 250 ms | ⚠️ STALE · 250 ms |" in text
+    assert "| `cancel_stream_after_one` | ⚪ unsupported | ✅ pass · 250 ms | ✅ pass · 250 ms |" in text
 
 
 def test_markdown_summary_line_per_language() -> None:

@@ -11,7 +11,7 @@ from html import escape
 
 from teams_interop.compare import Outcome
 from teams_interop.matrix import MatrixRun
-from teams_interop.reports.outcomes import ORDER, failure_count, languages, printable, process_rows
+from teams_interop.reports.outcomes import ORDER, failure_count, languages, milliseconds, printable, process_rows
 
 EMOJI = {
     Outcome.PASS: "✅",
@@ -73,7 +73,9 @@ def table(matrix: MatrixRun) -> str:
         cells = []
         for name in names:
             verdict = matrix.verdicts.get((name, case.id))
-            cells.append(cell(verdict.outcome) if verdict else "❔ no verdict")
+            observed = matrix.results.get(name, {}).get(case.id)
+            took = f" · {milliseconds(observed.seconds)}" if observed and observed.seconds is not None else ""
+            cells.append(cell(verdict.outcome) + took if verdict else "❔ no verdict")
         rows.append(f"| `{case.id.replace('`', '')}` | " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
