@@ -71,10 +71,9 @@ async def _exchange(stream: Stream, plan: Plan, responses: list) -> tuple[int, s
         await sender
         await stream.recv_trailing_metadata()  # raises GRPCError for a non-OK status
     finally:
-        if not sender.done():
-            sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await sender
+        sender.cancel()  # no-op when done; its error (the call's, reported above) is retrieved here
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await sender
     return Status.OK.value, ""
 
 
