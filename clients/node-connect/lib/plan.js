@@ -3,6 +3,7 @@
 // (proto3 JSON read strictly by @bufbuild/protobuf's fromJson), the request headers and the
 // call options. Anything wrong throws CaseError, answered with an `error` result.
 
+const { X509Certificate, createPrivateKey } = require('node:crypto');
 const { fromJson } = require('@bufbuild/protobuf');
 const { findMethod, atPath } = require('./descriptors');
 
@@ -102,6 +103,15 @@ function readTls(tls) {
   }
   if ((cert === undefined) !== (key === undefined)) {
     throw new CaseError('"tls" needs both client_cert_pem and client_key_pem, or neither');
+  }
+  try {
+    // node:tls would only fail at the handshake; a bad PEM is the case's fault, not a status.
+    [ca, cert].filter((pem) => pem !== undefined).forEach((pem) => new X509Certificate(pem));
+    if (key !== undefined) {
+      createPrivateKey(key);
+    }
+  } catch (err) {
+    throw new CaseError(`tls: ${err.message}`);
   }
   return { ca, serverName, cert, key };
 }
