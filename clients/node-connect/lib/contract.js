@@ -11,6 +11,7 @@ const { runBench } = require('./bench');
 
 async function serveContract(registry, target, input = process.stdin, output = process.stdout) {
   const transports = new Transports();
+  transports.warmUp({ target, tls: null, compression: null });
   const inFlight = new Set();
   let lineNumber = 0;
   const lines = readline.createInterface({ input, crlfDelay: Infinity });

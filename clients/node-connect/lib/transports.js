@@ -15,7 +15,23 @@ class Transports {
     this.entries = new Map();
   }
 
-  get({ target, tls, compression }) {
+  get(channel) {
+    return this.entry(channel).transport;
+  }
+
+  /**
+   * Opens the HTTP/2 session to a target now instead of in its first call, so that the first
+   * cases' deadlines do not also pay for the connection (errors surface in the calls).
+   */
+  warmUp(channel) {
+    try {
+      this.entry(channel).sessionManager.connect();
+    } catch {
+      // a bad target: every case that uses it reports the problem itself
+    }
+  }
+
+  entry({ target, tls, compression }) {
     const key = JSON.stringify([target, tls, compression]);
     if (!this.entries.has(key)) {
       const baseUrl = `${tls ? 'https' : 'http'}://${target}`;
@@ -28,7 +44,7 @@ class Transports {
       });
       this.entries.set(key, { transport, sessionManager });
     }
-    return this.entries.get(key).transport;
+    return this.entries.get(key);
   }
 
   closeAll() {
