@@ -23,6 +23,10 @@ FEATURES = frozenset(
         "cancellation",
         "health",
         "path_override",
+        "tls",
+        "mtls",
+        "compression",
+        "bench",
     }
 )
 
