@@ -31,7 +31,8 @@ final class CallRunner {
     }
     ClientCall<DynamicMessage, DynamicMessage> call = channel.newCall(
         MethodCatalog.grpcMethod(request.method(), request.fullMethodName()), options);
-    Listener listener = new Listener(call, request.cancelAfterResponses());
+    Listener listener = new Listener(
+        call, request.cancelAfterResponses(), request.method().isServerStreaming());
     Metadata headers = new Metadata();
     headers.merge(request.headers());
     call.start(listener, headers);
@@ -52,13 +53,15 @@ final class CallRunner {
     final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
     private final ClientCall<DynamicMessage, DynamicMessage> call;
     private final Integer cancelAfter;
+    private final boolean streamedResponses;
     private final List<DynamicMessage> responses = new ArrayList<>();
     private Metadata headers = new Metadata();
     private boolean cancelled;
 
-    Listener(ClientCall<DynamicMessage, DynamicMessage> call, Integer cancelAfter) {
+    Listener(ClientCall<DynamicMessage, DynamicMessage> call, Integer cancelAfter, boolean streamedResponses) {
       this.call = call;
       this.cancelAfter = cancelAfter;
+      this.streamedResponses = streamedResponses;
     }
 
     synchronized boolean cancelDue() {
@@ -88,7 +91,11 @@ final class CallRunner {
 
     @Override
     public synchronized void onClose(Status status, Metadata trailers) {
-      outcome.complete(new Outcome(status, List.copyOf(responses), headers, trailers));
+      // A single response only counts when the call succeeds: a server may send a message and
+      // then fail (grpcio's health servicer does for an unknown service), and every stub — Java's
+      // own ClientCalls included — drops it then. Only a response stream keeps what came first.
+      List<DynamicMessage> received = status.isOk() || streamedResponses ? List.copyOf(responses) : List.of();
+      outcome.complete(new Outcome(status, received, headers, trailers));
     }
   }
 }

@@ -5,6 +5,7 @@
 package teams.client.contract;
 
 import io.grpc.ChannelCredentials;
+import io.grpc.ConnectivityState;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -16,6 +17,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import teams.client.contract.CaseRequest.TlsOptions;
 
@@ -30,7 +32,36 @@ final class Channels implements AutoCloseable {
   }
 
   ManagedChannel forCase(CaseRequest request) throws CaseException {
-    Key key = new Key(request.target() == null ? defaultTarget : request.target(), request.tls());
+    return channel(new Key(request.target() == null ? defaultTarget : request.target(), request.tls()));
+  }
+
+  /**
+   * Connects to the command line's target before the first case, at most {@code maxMillis}. A
+   * cold JVM needs about a second (more on a busy machine) to load Netty and make its first
+   * HTTP/2 connection; without this the first cases would pay for it out of their deadlines.
+   */
+  void warmUp(long maxMillis) throws InterruptedException {
+    ManagedChannel channel;
+    try {
+      channel = channel(new Key(defaultTarget, null));
+    } catch (CaseException e) {
+      return; // a bad target: every case will say so
+    }
+    CountDownLatch ready = new CountDownLatch(1);
+    watch(channel, channel.getState(true), ready);
+    ready.await(maxMillis, TimeUnit.MILLISECONDS);
+  }
+
+  private static void watch(ManagedChannel channel, ConnectivityState state, CountDownLatch ready) {
+    if (state == ConnectivityState.READY || state == ConnectivityState.TRANSIENT_FAILURE
+        || state == ConnectivityState.SHUTDOWN) {
+      ready.countDown();
+      return;
+    }
+    channel.notifyWhenStateChanged(state, () -> watch(channel, channel.getState(true), ready));
+  }
+
+  private ManagedChannel channel(Key key) throws CaseException {
     ManagedChannel channel = channels.get(key);
     if (channel != null) {
       return channel;
