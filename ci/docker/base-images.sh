@@ -7,8 +7,10 @@
 #   teams-interop/python:3.11      ~ python:3.11-slim-bookworm
 #   teams-interop/golang:1.23      ~ golang:1.23-bookworm  (golang-1.23 from bookworm-backports)
 #   teams-interop/node:18          ~ node:18-bookworm / node:20-bookworm (Debian's nodejs 18)
+#   teams-interop/java:17          ~ maven:3.9-eclipse-temurin-17 (Debian's openjdk-17-jdk-headless + maven)
+#   teams-interop/java-jre:17      ~ eclipse-temurin:17-jre (Debian's openjdk-17-jre-headless)
 #
-# Usage: ci/docker/base-images.sh [debian|python|golang|node ...]   (default: all)
+# Usage: ci/docker/base-images.sh [debian|python|golang|node|java|java-jre ...]   (default: all)
 # Needs a running engine (ci/docker/engine.sh start) and root (debootstrap).
 set -euo pipefail
 
@@ -85,14 +87,16 @@ build_derived() { # name tag
   log "$tag built in $((SECONDS - t0))s"
 }
 
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(debian python golang node)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(debian python golang node java java-jre)
 for t in "${targets[@]}"; do
   case "$t" in
     debian) build_debian ;;
     python) build_derived python teams-interop/python:3.11 ;;
     golang|go) build_derived golang teams-interop/golang:1.23 ;;
     node) build_derived node teams-interop/node:18 ;;
-    *) die "unknown image '$t' (debian|python|golang|node)" ;;
+    java) build_derived java teams-interop/java:17 ;;
+    java-jre) build_derived java-jre teams-interop/java-jre:17 ;;
+    *) die "unknown image '$t' (debian|python|golang|node|java|java-jre)" ;;
   esac
 done
 docker image ls 'teams-interop/*' --format '{{.Repository}}:{{.Tag}}  {{.Size}}' >&2
