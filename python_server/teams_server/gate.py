@@ -5,6 +5,11 @@ be refused with the Teams calls. Instead this interceptor counts only in-flight 
 answers RESOURCE_EXHAUSTED at once past the limit; the thread pool is sized larger than the
 limit, so health, reflection and the rejections themselves always find a thread.
 
+Every request is parsed by a tolerant deserializer: a message that does not parse ends the
+call with INVALID_ARGUMENT from the handler. (grpcio's own path for a request-streaming call
+whose message fails to parse answers INTERNAL but leaves the handler thread blocked forever, so
+the process can no longer exit: seen with a bare grpcio 1.85.1 servicer too.)
+
 A sync server cannot time out a blocked request read, so one watchdog thread ends streams that
 sent and received nothing for ``stream_idle_seconds`` by cancelling the call with a status
 (grpc core's cancel-with-status; the client sees DEADLINE_EXCEEDED and a message saying why).
@@ -32,14 +37,35 @@ _MAKERS = {
 }
 
 
-def rebuild(handler, behaviour, request_deserializer=None):
-    """A handler of the same kind as ``handler`` running ``behaviour``."""
+MALFORMED = object()  # what the tolerant deserializer gives for bytes that do not parse
+MALFORMED_DETAILS = "request message could not be parsed"
+
+
+def tolerant(parse):
+    def deserialize(data: bytes):
+        try:
+            return parse(data) if parse else data
+        except Exception:  # noqa: BLE001 - any parse failure is the client's bad input
+            return MALFORMED
+
+    return deserialize
+
+
+def rebuild(handler, behaviour):
+    """A handler of the same kind as ``handler`` running ``behaviour``, parsing tolerantly."""
     _, make = _MAKERS[(handler.request_streaming, handler.response_streaming)]
     return make(
         behaviour,
-        request_deserializer=request_deserializer or handler.request_deserializer,
+        request_deserializer=tolerant(handler.request_deserializer),
         response_serializer=handler.response_serializer,
     )
+
+
+def checked(requests, context):
+    for request in requests:
+        if request is MALFORMED:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, MALFORMED_DETAILS)
+        yield request
 
 
 def behaviour_of(handler):
@@ -135,16 +161,17 @@ class Gate(grpc.ServerInterceptor):
         method = handler_call_details.method
         if call_log.log.isEnabledFor(logging.DEBUG):
             call_log.log_call(self.redactor, method, handler_call_details.invocation_metadata)
-        if not method.startswith(TEAMS_PREFIX):
-            return continuation(handler_call_details)
-        if self._expected is not None and not self._authorized(handler_call_details.invocation_metadata):
+        limited = method.startswith(TEAMS_PREFIX)
+        if limited and self._expected is not None and not self._authorized(handler_call_details.invocation_metadata):
             return self._refusal(continuation, handler_call_details)
         if self._cache is not None:
             guarded = self._cache.get(method)
             if guarded is None:
-                guarded = self._cache[method] = self._guard(continuation(handler_call_details))
+                guarded = self._guard(continuation(handler_call_details), limited)
+                if guarded is not None:
+                    self._cache[method] = guarded
             return guarded
-        return self._guard(continuation(handler_call_details))
+        return self._guard(continuation(handler_call_details), limited)
 
     def _authorized(self, metadata) -> bool:
         for key, value in metadata or ():
@@ -167,27 +194,40 @@ class Gate(grpc.ServerInterceptor):
             refusal = self._refusals[method] = rebuild(handler, refuse)
         return refusal
 
-    def _guard(self, handler):
+    def _guard(self, handler, limited: bool = True):
+        """Limited (Teams) handlers count, watch and parse tolerantly; others only parse so."""
         if handler is None:
             return None
         behaviour = behaviour_of(handler)
-        limit, watch = self.limit, self.watch
+        limit, watch = (self.limit, self.watch) if limited else (Limit(2**62), None)
         full = f"too many concurrent calls (limit {limit.capacity}); retry later"
 
-        if not handler.request_streaming and not handler.response_streaming:
+        if not handler.request_streaming:
+            if not handler.response_streaming:
 
-            def unary(request, context):
-                if not limit.enter():
-                    context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, full)
-                try:
-                    return behaviour(request, context)
-                finally:
-                    limit.leave()
+                def unary(request, context):
+                    if request is MALFORMED:
+                        context.abort(grpc.StatusCode.INVALID_ARGUMENT, MALFORMED_DETAILS)
+                    if not limit.enter():
+                        context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, full)
+                    try:
+                        return behaviour(request, context)
+                    finally:
+                        limit.leave()
 
-            return rebuild(handler, unary)
+                return rebuild(handler, unary)
+            inner = behaviour
+
+            def behaviour(request, context):  # noqa: F811 - the unary request checked first
+                if request is MALFORMED:
+                    context.abort(grpc.StatusCode.INVALID_ARGUMENT, MALFORMED_DETAILS)
+                return inner(request, context)
 
         def watched(requests, context, entry):
-            if entry is not None and handler.request_streaming:
+            if not handler.request_streaming:
+                return requests
+            requests = checked(requests, context)
+            if entry is not None:
                 return watch.requests(requests, entry)
             return requests
 
