@@ -1,10 +1,10 @@
 """The baseline for ci/bench-server.sh: a bare grpcio sync Teams servicer, nothing else.
 
-No interceptors, no health, no logging: what grpcio itself costs. Usage: bare_teams_server.py PORT
+No interceptors, no health, no logging: what grpcio itself costs. Usage: bare_teams_server.py --port PORT
 """
 
+import argparse
 import signal
-import sys
 from concurrent import futures
 
 import grpc
@@ -27,12 +27,15 @@ class Teams(teams_pb2_grpc.TeamsServicer):
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    port = parser.parse_args().port
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=16), options=[("grpc.so_reuseport", 0)])
     teams_pb2_grpc.add_TeamsServicer_to_server(Teams(), server)
-    server.add_insecure_port(f"127.0.0.1:{sys.argv[1]}")
+    server.add_insecure_port(f"127.0.0.1:{port}")
     server.start()
     signal.signal(signal.SIGTERM, lambda *_: server.stop(1))
-    print(f"bare servicer listening on 127.0.0.1:{sys.argv[1]}", flush=True)
+    print(f"bare servicer listening on 127.0.0.1:{port}", flush=True)
     server.wait_for_termination()
 
 
