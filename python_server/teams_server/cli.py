@@ -19,21 +19,42 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add = parser.add_argument
     add("--host", default="[::]", help="address to listen on (default: [::])")
     add("--port", type=int, default=50051, help="0 picks a free port (default: 50051)")
-    add("--test-hooks", action="store_true", help="let request metadata steer the server (interop tests only)")
+    add(
+        "--test-hooks", action="store_true", help="let request metadata steer the server (interop tests only)"
+    )
     add("--max-receive-message-bytes", type=int, default=DEFAULT_MAX_RECEIVE_BYTES)
     add("--grace-seconds", type=float, default=5.0, help="in-flight calls' time to finish once stopping")
-    add("--drain-seconds", type=float, default=3.0, help="NOT_SERVING but answering, after SIGTERM (default 3)")
+    add(
+        "--drain-seconds",
+        type=float,
+        default=3.0,
+        help="NOT_SERVING but answering, after SIGTERM (default 3)",
+    )
     add("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     add("--log-format", default="text", choices=["text", "json"], help="json: one object per line")
     add("--redact", action="append", default=[], metavar="PATTERN", help="also hide metadata keys matching")
-    add("--max-concurrent-calls", type=int, default=defaults.max_concurrent_calls, help="Teams calls in flight")
+    add(
+        "--max-concurrent-calls",
+        type=int,
+        default=defaults.max_concurrent_calls,
+        help="Teams calls in flight",
+    )
     add("--workers", type=int, default=None, help=f"thread pool size (default: calls + {16})")
     add("--keepalive-time", type=float, default=defaults.keepalive_time_seconds, metavar="SECONDS")
     add("--keepalive-timeout", type=float, default=defaults.keepalive_timeout_seconds, metavar="SECONDS")
-    add("--keepalive-permit-without-calls", action="store_true", help="send keepalive pings on idle connections")
+    add(
+        "--keepalive-permit-without-calls",
+        action="store_true",
+        help="send keepalive pings on idle connections",
+    )
     add("--max-connection-idle", type=float, default=defaults.max_connection_idle_seconds, metavar="SECONDS")
     add("--max-connection-age", type=float, default=defaults.max_connection_age_seconds, metavar="SECONDS")
-    add("--max-connection-age-grace", type=float, default=defaults.max_connection_age_grace_seconds, metavar="S")
+    add(
+        "--max-connection-age-grace",
+        type=float,
+        default=defaults.max_connection_age_grace_seconds,
+        metavar="S",
+    )
     add("--stream-idle-timeout", type=float, default=defaults.stream_idle_seconds, metavar="SECONDS")
     add("--no-reflection", action="store_true", help="turn server reflection off")
     add("--tls-cert", type=Path, help="serve TLS only, with this certificate chain (PEM)")
@@ -45,8 +66,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not 0 <= args.port <= 65535:
         parser.error(f"--port must be between 0 and 65535, got {args.port}")
-    if args.max_concurrent_calls < 1 or (args.workers is not None and args.workers <= args.max_concurrent_calls):
-        parser.error("--max-concurrent-calls must be >= 1 and --workers larger than it (health needs threads)")
+    if args.max_concurrent_calls < 1 or (
+        args.workers is not None and args.workers <= args.max_concurrent_calls
+    ):
+        parser.error(
+            "--max-concurrent-calls must be >= 1 and --workers larger than it (health needs threads)"
+        )
     if args.processes < 1 or args.drain_seconds < 0:
         parser.error("--processes must be >= 1 and --drain-seconds >= 0")
     return args

@@ -45,7 +45,7 @@ def tolerant(parse):
     def deserialize(data: bytes):
         try:
             return parse(data) if parse else data
-        except Exception:  # noqa: BLE001 - any parse failure is the client's bad input
+        except Exception:
             return MALFORMED
 
     return deserialize
@@ -134,7 +134,7 @@ class IdleWatch:
     def _end(self, context) -> None:
         message = f"stream idle for {self.idle_seconds:g}s: nothing sent or received"
         try:
-            context._rpc_event.call.cancel(IDLE_CODE, message)  # noqa: SLF001 - see module doc
+            context._rpc_event.call.cancel(IDLE_CODE, message)
         except AttributeError:  # a grpcio without the private call object: plain cancel
             context.cancel()
 
@@ -162,7 +162,11 @@ class Gate(grpc.ServerInterceptor):
         if call_log.log.isEnabledFor(logging.DEBUG):
             call_log.log_call(self.redactor, method, handler_call_details.invocation_metadata)
         limited = method.startswith(TEAMS_PREFIX)
-        if limited and self._expected is not None and not self._authorized(handler_call_details.invocation_metadata):
+        if (
+            limited
+            and self._expected is not None
+            and not self._authorized(handler_call_details.invocation_metadata)
+        ):
             return self._refusal(continuation, handler_call_details)
         if self._cache is not None:
             guarded = self._cache.get(method)
@@ -218,7 +222,7 @@ class Gate(grpc.ServerInterceptor):
                 return rebuild(handler, unary)
             inner = behaviour
 
-            def behaviour(request, context):  # noqa: F811 - the unary request checked first
+            def behaviour(request, context):
                 if request is MALFORMED:
                     context.abort(grpc.StatusCode.INVALID_ARGUMENT, MALFORMED_DETAILS)
                 return inner(request, context)

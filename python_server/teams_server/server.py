@@ -56,10 +56,12 @@ class ServerOptions:
         tls = "off" if not self.tls_cert else ("mTLS" if self.tls_client_ca else "on")
         return (
             f"workers={self.workers} max_concurrent_calls={self.max_concurrent_calls} "
-            f"keepalive_time={ms(self.keepalive_time_seconds)} keepalive_timeout={ms(self.keepalive_timeout_seconds)} "
+            f"keepalive_time={ms(self.keepalive_time_seconds)} "
+            f"keepalive_timeout={ms(self.keepalive_timeout_seconds)} "
             f"keepalive_permit_without_calls={self.keepalive_permit_without_calls} "
             f"max_connection_idle={ms(self.max_connection_idle_seconds)} "
-            f"max_connection_age={ms(self.max_connection_age_seconds)} stream_idle={ms(self.stream_idle_seconds)} "
+            f"max_connection_age={ms(self.max_connection_age_seconds)} "
+            f"stream_idle={ms(self.stream_idle_seconds)} "
             f"max_receive_message_bytes={self.max_receive_message_bytes} grace={self.grace_seconds:g}s "
             f"tls={tls} token={'required' if self.token_file else 'off'} reflection={self.reflection} "
             f"reuse_port={self.reuse_port}"
@@ -104,7 +106,9 @@ def credentials(options: ServerOptions) -> grpc.ServerCredentials | None:
         raise RuntimeError("--tls-cert and --tls-key go together")
     pair = (Path(options.tls_key).read_bytes(), Path(options.tls_cert).read_bytes())
     client_ca = Path(options.tls_client_ca).read_bytes() if options.tls_client_ca else None
-    return grpc.ssl_server_credentials([pair], root_certificates=client_ca, require_client_auth=bool(client_ca))
+    return grpc.ssl_server_credentials(
+        [pair], root_certificates=client_ca, require_client_auth=bool(client_ca)
+    )
 
 
 class TeamsServer:

@@ -41,7 +41,11 @@ def make_pki(folder: Path, ca_name: str = "teams test CA") -> Path:
     import ipaddress
 
     for stem, usage, names in (
-        ("server", ExtendedKeyUsageOID.SERVER_AUTH, [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+        (
+            "server",
+            ExtendedKeyUsageOID.SERVER_AUTH,
+            [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))],
+        ),
         ("client", ExtendedKeyUsageOID.CLIENT_AUTH, [x509.DNSName("teams-client")]),
     ):
         key = ec.generate_private_key(ec.SECP256R1())

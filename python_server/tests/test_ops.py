@@ -102,9 +102,21 @@ def test_processes_share_the_port_and_a_used_port_is_still_an_error(command, tmp
     time.sleep(1)
     assert server.log.count("listening on") == 2  # both workers bound the port
     taken = subprocess.run(
-        [sys.executable, "-m", "teams_server", "--host", "127.0.0.1", "--port", str(server.port), "--processes", "2"],
-        capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "teams_server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(server.port),
+            "--processes",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert taken.returncode == 2 and "cannot listen" in taken.stderr
     assert server.stop() == 0
 
@@ -129,7 +141,10 @@ def test_report_encoding_and_compress_response_hooks(command, compression) -> No
         assert dict(streamed.trailing_metadata())["x-teams-request-encoding"] == expected[compression]
         # health still understands compressed requests in --test-hooks mode
         health = health_pb2_grpc.HealthStub(channel)
-        assert health.Check(health_pb2.HealthCheckRequest(), compression=compression, timeout=5).status == SERVING
+        assert (
+            health.Check(health_pb2.HealthCheckRequest(), compression=compression, timeout=5).status
+            == SERVING
+        )
 
 
 def test_bad_compress_hook_is_invalid_argument(command) -> None:
@@ -137,6 +152,8 @@ def test_bad_compress_hook_is_invalid_argument(command) -> None:
     with grpc.insecure_channel(f"127.0.0.1:{server.port}") as channel:
         with pytest.raises(grpc.RpcError) as raised:
             teams_pb2_grpc.TeamsStub(channel).GetTeam(
-                teams_pb2.TeamRequest(city="Boston"), metadata=[("x-teams-compress-response", "br")], timeout=5
+                teams_pb2.TeamRequest(city="Boston"),
+                metadata=[("x-teams-compress-response", "br")],
+                timeout=5,
             )
         assert raised.value.code() is grpc.StatusCode.INVALID_ARGUMENT

@@ -22,16 +22,25 @@ SECRETS = {
 
 def request(port: int, metadata=(), credentials=None, city="Boston"):
     target = f"127.0.0.1:{port}" if credentials is None else f"localhost:{port}"
-    channel = grpc.insecure_channel(target) if credentials is None else grpc.secure_channel(target, credentials)
+    channel = (
+        grpc.insecure_channel(target) if credentials is None else grpc.secure_channel(target, credentials)
+    )
     with channel:
-        return teams_pb2_grpc.TeamsStub(channel).GetTeam(teams_pb2.TeamRequest(city=city), metadata=metadata, timeout=5)
+        return teams_pb2_grpc.TeamsStub(channel).GetTeam(
+            teams_pb2.TeamRequest(city=city), metadata=metadata, timeout=5
+        )
 
 
 @pytest.mark.parametrize("log_format", ["text", "json"])
 def test_planted_secrets_never_reach_the_log(command, log_format) -> None:
     server = command("--log-level", "DEBUG", "--log-format", log_format, "--redact", "passw(or)?d")
     long_value = "v" * 5000
-    metadata = [*SECRETS.items(), ("x-trace", "visible-trace"), ("x-long", long_value), ("x-blob-bin", b"\x00" * 77)]
+    metadata = [
+        *SECRETS.items(),
+        ("x-trace", "visible-trace"),
+        ("x-long", long_value),
+        ("x-blob-bin", b"\x00" * 77),
+    ]
     assert request(server.port, metadata).nickname == "Revolutionaries"
     server.stop()
     log = server.log
@@ -68,15 +77,23 @@ def test_mtls_requires_a_client_certificate_from_the_ca(command, tmp_path) -> No
     (tmp_path / "other").mkdir()
     other = make_pki(tmp_path / "other", ca_name="someone else")
     server = command(
-        "--tls-cert", str(pki / "server.crt"), "--tls-key", str(pki / "server.key"),
-        "--tls-client-ca", str(pki / "ca.crt"),
-    )  # fmt: skip
+        "--tls-cert",
+        str(pki / "server.crt"),
+        "--tls-key",
+        str(pki / "server.key"),
+        "--tls-client-ca",
+        str(pki / "ca.crt"),
+    )
     ca = (pki / "ca.crt").read_bytes()
-    with_client = grpc.ssl_channel_credentials(ca, (pki / "client.key").read_bytes(), (pki / "client.crt").read_bytes())
+    with_client = grpc.ssl_channel_credentials(
+        ca, (pki / "client.key").read_bytes(), (pki / "client.crt").read_bytes()
+    )
     assert request(server.port, credentials=with_client).nickname == "Revolutionaries"
     for refused in (
         grpc.ssl_channel_credentials(ca),
-        grpc.ssl_channel_credentials(ca, (other / "client.key").read_bytes(), (other / "client.crt").read_bytes()),
+        grpc.ssl_channel_credentials(
+            ca, (other / "client.key").read_bytes(), (other / "client.crt").read_bytes()
+        ),
     ):
         with pytest.raises(grpc.RpcError) as raised:
             request(server.port, credentials=refused)
