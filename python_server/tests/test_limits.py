@@ -8,6 +8,7 @@ import pytest
 import teams_pb2
 import teams_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 
 
 def open_idle_streams(stub, count):
@@ -78,6 +79,8 @@ def test_past_the_limit_teams_calls_fail_fast_and_health_answers(command) -> Non
             for _ in range(20):
                 reply, took = timed(health.Check, health_pb2.HealthCheckRequest(service="Teams"), timeout=5)
                 assert reply.status == health_pb2.HealthCheckResponse.SERVING and took < 0.1
+            services, took = timed(ProtoReflectionDescriptorDatabase(channel).get_services)
+            assert "Teams" in services and took < 0.5  # reflection answers at the limit too
         finally:
             close(feeders, calls)
         time.sleep(0.5)  # the slots come back once the streams end
