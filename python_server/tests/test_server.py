@@ -57,7 +57,7 @@ def test_empty_city_is_invalid_argument(server) -> None:
 
 
 def test_calls_are_logged_with_their_metadata(server, caplog) -> None:
-    caplog.set_level(logging.INFO, logger="teams_server.calls")
+    caplog.set_level(logging.DEBUG, logger="teams_server.calls")
     channel, stub = stub_for(server)
     with channel:
         stub.GetTeam(teams_pb2.TeamRequest(city="Boston"), metadata=[("x-trace", "abc")])
