@@ -4,6 +4,9 @@
 # since go vet type-checks the generated package too.
 set -eu
 cd "$(dirname "$0")/.."
+# the same pinned protoc the harness gives native builds (grpcio-tools'), never a system one
+PATH=$(python -c 'from teams_interop import builds, paths; print(builds.protoc_on_path(paths.layout().work_dir))')
+export PATH
 
 echo "== go: gofmt, go vet"
 (
