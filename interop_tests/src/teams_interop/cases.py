@@ -6,7 +6,14 @@ what every case expects: from the file, or from the server's roster (``for_each_
 
 - ``{$repeat: [text, count]}``: ``text`` repeated ``count`` times;
 - ``{$utf8: text}``: the base64 of the UTF-8 bytes of ``text`` (for ``-bin`` metadata);
-- ``{$roster: {prefix: P}}``: the roster's teams whose city starts with P, as TeamResponses.
+- ``{$roster: {prefix: P}}``: the roster's teams whose city starts with P, as TeamResponses;
+- ``{$repeat_list: [item, count]}``: a list of ``count`` copies of ``item`` (1,000 requests);
+- ``{$token: valid | wrong}`` (a metadata value): ``Bearer <the run's token>``, or a wrong one,
+  filled in when the case is sent (the token is made per run, with the test PKI).
+
+A case may name a server *variant* (``server: tls | mtls | token``, see pki.py) that the harness
+starts only when a chosen case needs it; the case is then sent with that variant's ``target``
+and, for TLS, a ``tls`` object holding the PEM text the case asks for.
 """
 
 import base64
@@ -24,7 +31,8 @@ import jsonschema
 import yaml
 from google.protobuf import json_format
 
-from teams_interop import paths, roster
+from teams_interop import paths, pki, roster
+from teams_interop.pki import Pki
 from teams_interop.schema import ProtoSchema, canonical
 
 CODES = {code.name: code.value[0] for code in grpc.StatusCode}
@@ -33,6 +41,8 @@ HEALTH_SERVICE = "grpc.health.v1.Health"
 # Every case has a deadline: its own ``timeout_ms``, or this one, sent to the client; the
 # harness's watchdog (sessions.py) outlives it by a few seconds.
 DEFAULT_TIMEOUT_MS = 10_000
+TOKEN_MARK = "{{$token:{}}}"  # what ``{$token: X}`` stands for until the case is sent
+TOKENS = ("valid", "wrong")
 
 
 class CatalogueError(ValueError):
@@ -51,6 +61,28 @@ class Expectation:
     compare_message: bool = True
     # A latency budget: the case fails when its result takes longer (send to answer, harness-side).
     max_ms: int | None = None
+    # Refused in the stack's own words: any status but OK, with no responses. Code and message
+    # are the client library's (an mTLS handshake failure is UNAVAILABLE in one, CANCELLED in
+    # another), so only that outcome class is compared.
+    refused: bool = False
+
+
+@dataclass(frozen=True)
+class TlsOptions:
+    """How a case calls over TLS: the name to check, whether to send the client certificate,
+    and which CA to trust (``other``: one that did not sign the server's certificate)."""
+
+    server_name: str = pki.SERVER_NAME
+    client_certificate: bool = False
+    ca: str = "own"
+
+
+@dataclass(frozen=True)
+class Variants:
+    """The server variants a run started: their addresses (as the clients dial them) and the PKI."""
+
+    targets: dict[str, str] = field(default_factory=dict)
+    pki: Pki | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +98,9 @@ class Case:
     path: str | None = None
     description: str = ""
     exclusive: bool = False  # must not overlap other cases of the same client
+    server: str | None = None  # a server variant (pki.VARIANTS); None: the plain hooks server
+    tls: TlsOptions | None = None
+    compression: str | None = None
     # Set only by a lenient load: why this proto cannot express the case (it is not run).
     skipped: str | None = None
 
@@ -77,17 +112,44 @@ class Case:
     def timeout_seconds(self) -> float:
         return self.deadline_ms / 1000
 
-    def request_line(self) -> dict[str, Any]:
-        """The contract request a client receives for this case."""
+    def request_line(self, variants: Variants | None = None) -> dict[str, Any]:
+        """The contract request a client receives for this case; ``variants`` fills in the
+        target, the PEM text and the token of a variant case (without it they are left out)."""
         line: dict[str, Any] = {"id": self.id, "method": self.method, "requests": list(self.requests)}
         optional = {
-            "metadata": self.metadata,
+            "metadata": self._metadata(variants),
             "timeout_ms": self.deadline_ms,
             "cancel_after_responses": self.cancel_after_responses,
             "path": self.path,
+            "compression": self.compression,
         }
+        if self.server and variants is not None:
+            if self.server not in variants.targets:
+                raise RuntimeError(f"{self.id}: the {self.server} server variant was not started")
+            optional["target"] = variants.targets[self.server]
+            if self.tls is not None and variants.pki is not None:
+                optional["tls"] = self._tls(variants.pki)
         line.update({key: value for key, value in optional.items() if value not in (None, {})})
         return line
+
+    def _metadata(self, variants: Variants | None) -> dict[str, list[str]]:
+        if variants is None or variants.pki is None:
+            return self.metadata
+        tokens = {
+            TOKEN_MARK.format("valid"): f"Bearer {variants.pki.token}",
+            TOKEN_MARK.format("wrong"): f"Bearer {pki.WRONG_TOKEN}",
+        }
+        return {key: [tokens.get(value, value) for value in values] for key, values in self.metadata.items()}
+
+    def _tls(self, authority: Pki) -> dict[str, str]:
+        tls = {
+            "ca_pem": authority.pem("ca.crt" if self.tls.ca == "own" else "other-ca.crt"),
+            "server_name": self.tls.server_name,
+        }
+        if self.tls.client_certificate:
+            tls["client_cert_pem"] = authority.pem("client.crt")
+            tls["client_key_pem"] = authority.pem("client.key")
+        return tls
 
 
 def load_catalogue(schema: ProtoSchema, cases_dir: Path | None = None, *, lenient: bool = False) -> list[Case]:
@@ -225,6 +287,13 @@ def _resolve(value: Any) -> Any:
         return [_resolve(item) for item in value]
     if not isinstance(value, dict):
         return value
+    if "$repeat_list" in value:
+        item, count = value["$repeat_list"]
+        return [_resolve(item) for _ in range(int(count))]
+    if "$token" in value:
+        if value["$token"] not in TOKENS:
+            raise ValueError(f"$token takes one of {', '.join(TOKENS)}, not {value['$token']!r}")
+        return TOKEN_MARK.format(value["$token"])
     if "$repeat" in value:
         text, count = value["$repeat"]
         return str(text) * int(count)
@@ -250,6 +319,9 @@ def _build(case_id: str, spec: dict, default_method: str | None, schema: ProtoSc
         "for_each_team",
         "max_ms",
         "exclusive",
+        "server",
+        "tls",
+        "compression",
     }
     if unknown := set(spec) - known:
         raise ValueError(f"unknown keys {sorted(unknown)}")
@@ -280,8 +352,24 @@ def _build(case_id: str, spec: dict, default_method: str | None, schema: ProtoSc
         cancel_after_responses=spec.get("cancel_after_responses"),
         path=spec.get("path"),
         description=spec.get("description", ""),
+        compression=spec.get("compression"),
+        **_variant(spec),
     )
     return dataclasses.replace(case, requires=case.requires | features_used(case, schema))
+
+
+def _variant(spec: dict) -> dict[str, Any]:
+    """The case's server variant and its TLS options, checked against each other."""
+    server, tls = spec.get("server"), spec.get("tls")
+    if server is not None and server not in pki.VARIANTS:
+        raise ValueError(f"unknown server variant {server!r}: choose {', '.join(pki.VARIANTS)}")
+    if tls is not None and server not in ("tls", "mtls"):
+        raise ValueError("tls options need `server: tls` or `server: mtls`")
+    if server in ("tls", "mtls"):
+        tls = TlsOptions(**(tls or {}))
+        if tls.ca not in ("own", "other"):
+            raise ValueError(f"tls ca must be own or other, not {tls.ca!r}")
+    return {"server": server, "tls": tls}
 
 
 def _inexpressible(method: str, requests: list, schema: ProtoSchema) -> str | None:
@@ -310,9 +398,13 @@ def _responses(spec: dict, method: str, schema: ProtoSchema, lenient: bool) -> t
 
 
 def _expectation(spec: dict, method: str, schema: ProtoSchema, lenient: bool = False) -> Expectation:
-    known = {"code", "message", "responses", "initial_metadata", "trailing_metadata", "compare_message"}
+    known = {"code", "message", "responses", "initial_metadata", "trailing_metadata", "compare_message", "refused"}
     if unknown := set(spec) - known:
         raise ValueError(f"unknown expect keys {sorted(unknown)}")
+    if spec.get("refused"):
+        if other := set(spec) - {"refused"}:
+            raise ValueError(f"expect refused stands alone (the stack words it): drop {sorted(other)}")
+        return Expectation(code=CODES["UNKNOWN"], message=None, compare_message=False, refused=True)
     code_name = spec.get("code", "OK")
     if code_name not in CODES:
         raise ValueError(f"unknown status code {code_name!r}")
@@ -358,4 +450,10 @@ def features_used(case: Case, schema: ProtoSchema) -> frozenset[str]:
         used.add("path_override")
     if case.method.startswith(HEALTH_SERVICE + "/"):
         used.add("health")
+    if case.tls is not None:
+        used.add("tls")
+        if case.tls.client_certificate:
+            used.add("mtls")
+    if case.compression is not None:
+        used.add("compression")
     return frozenset(used)

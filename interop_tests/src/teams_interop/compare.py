@@ -17,6 +17,7 @@ from teams_interop.contract import Observed
 
 LONG_TEXT = 120
 CLIENT_MADE = "(made by the client library)"
+REFUSED = "refused: any status but OK, no responses"
 
 
 class Outcome(enum.Enum):
@@ -56,6 +57,8 @@ def view(case: Case, observed: Observed) -> dict[str, Any]:
     """What must be equal: the client library's own wording of a status it made is left out."""
     if observed.error:
         return {"error": observed.error}
+    if case.expect.refused:
+        return _refusal(observed)
     return {
         "code": CODE_NAMES.get(observed.code, str(observed.code)),
         "message": observed.message if case.expect.compare_message else CLIENT_MADE,
@@ -65,8 +68,18 @@ def view(case: Case, observed: Observed) -> dict[str, Any]:
     }
 
 
+def _refusal(observed: Observed) -> dict[str, Any]:
+    """A refused call's outcome class: the code and words are the stack's own, so not compared."""
+    if observed.code != 0 and not observed.responses:
+        return {"outcome": REFUSED}
+    code = CODE_NAMES.get(observed.code, str(observed.code))
+    return {"outcome": f"not refused: {code} with {len(observed.responses)} response(s)"}
+
+
 def expected_view(case: Case, observed: Observed) -> dict[str, Any]:
     expect = case.expect
+    if expect.refused:
+        return {"outcome": REFUSED}
     if not expect.compare_message:
         message = CLIENT_MADE
     elif expect.message is None:

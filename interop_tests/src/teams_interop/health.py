@@ -1,14 +1,37 @@
-"""Waits for a server's standard health service to answer SERVING."""
+"""Waits for a server's standard health service to answer SERVING, in plaintext or over TLS."""
+
+import time
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from teams_interop.pki import SERVER_NAME, Pki
 
-def wait_until_serving(target: str, timeout: float = 30.0) -> None:
-    with grpc.insecure_channel(target) as channel:
+
+def channel(target: str, authority: Pki | None = None, client_certificate: bool = False) -> grpc.Channel:
+    """A plaintext channel, or (with the run's PKI) a TLS one that checks the name teams.test."""
+    if authority is None:
+        return grpc.insecure_channel(target)
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=authority.pem("ca.crt").encode(),
+        private_key=authority.pem("client.key").encode() if client_certificate else None,
+        certificate_chain=authority.pem("client.crt").encode() if client_certificate else None,
+    )
+    options = [("grpc.ssl_target_name_override", SERVER_NAME)]
+    return grpc.secure_channel(target, credentials, options=options)
+
+
+def wait_until_serving(
+    target: str, timeout: float = 30.0, authority: Pki | None = None, client_certificate: bool = False
+) -> None:
+    """Waits for SERVING; ``authority``: over TLS, with the client certificate if asked."""
+    deadline = time.monotonic() + timeout
+    with channel(target, authority, client_certificate) as ready:
         try:
-            grpc.channel_ready_future(channel).result(timeout=timeout)
-            reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=5)
+            grpc.channel_ready_future(ready).result(timeout=timeout)
+            reply = health_pb2_grpc.HealthStub(ready).Check(
+                health_pb2.HealthCheckRequest(), timeout=max(5.0, deadline - time.monotonic())
+            )
         except (grpc.FutureTimeoutError, grpc.RpcError) as error:
             raise RuntimeError(f"the Teams server at {target} did not become healthy: {error!r}") from None
     if reply.status != health_pb2.HealthCheckResponse.SERVING:

@@ -70,6 +70,12 @@ def run_matrix(
         backend.prepare(clients)
         matrix.phases["client builds"] = time.monotonic() - clients_started
         matrix.phases["server start"] = server.result()
+    # Server variants (TLS, mTLS, token) start only when a chosen case needs one.
+    needed = {case.server for client in clients for case in supported(client, cases) if case.server}
+    variants_started = time.monotonic()
+    variants = backend.start_variants(needed)
+    if needed:
+        matrix.phases["server variants"] = time.monotonic() - variants_started
 
     def run_one(client: ClientSpec) -> Session:
         own_cases = supported(client, cases)
@@ -82,7 +88,9 @@ def run_matrix(
 
         attempts = iter(range(1, 1_000))
         session = run_session(
-            client.language, own_cases, lambda: backend.spawn(client, next(attempts)), on_answer=on_answer
+            client.language, own_cases, lambda: backend.spawn(client, next(attempts)),
+            on_answer=on_answer,
+            variants=variants,
         )
         progress.done(client.language, f"finished in {session.seconds:.1f}s ({session.processes} process(es))")
         return session

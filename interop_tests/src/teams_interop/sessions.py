@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from teams_interop.cases import Case
+from teams_interop.cases import Case, Variants
 
 WINDOW = 16
 WATCHDOG_SLACK_SECONDS = 5.0  # past a case's deadline before it counts as hung
@@ -118,6 +118,7 @@ def run_session(
     slack: float = WATCHDOG_SLACK_SECONDS,
     grace: float = GRACE_SECONDS,
     on_answer: Callable[[str], None] | None = None,
+    variants: Variants | None = None,
 ) -> Session:
     session = Session(language)
     window = window or WINDOW  # read at call time, so a test can narrow it
@@ -133,7 +134,7 @@ def run_session(
         session.processes += 1
         process = start()
         try:
-            _drive(session, process, owed, window, slack, grace, on_answer)
+            _drive(session, process, owed, window, slack, grace, on_answer, variants)
         finally:
             process.kill()
             stderr_parts.append(f"--- {process.name} ---\n{process.stderr}" if process.stderr else "")
@@ -142,7 +143,7 @@ def run_session(
     return session
 
 
-def _drive(session, process, owed: deque, window, slack, grace, on_answer) -> None:
+def _drive(session, process, owed: deque, window, slack, grace, on_answer, variants=None) -> None:
     """Feeds ``process`` from ``owed`` until it is done, hangs or dies; what it still owes stays."""
     in_flight: dict[str, tuple[Case, float, float]] = {}  # id -> case, sent at, watchdog limit
     stdin_open = True
@@ -152,7 +153,7 @@ def _drive(session, process, owed: deque, window, slack, grace, on_answer) -> No
             limit = case.timeout_seconds + slack
             in_flight[case.id] = (case, time.monotonic(), limit)
             with contextlib.suppress(OSError):  # it died; the reader's end of file says so
-                process.send(json.dumps(case.request_line(), ensure_ascii=False))
+                process.send(json.dumps(case.request_line(variants), ensure_ascii=False))
         if stdin_open and not owed and not in_flight:
             process.close_stdin()
             stdin_open = False

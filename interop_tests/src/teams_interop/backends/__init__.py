@@ -13,7 +13,10 @@ import subprocess
 import threading
 from collections.abc import Callable
 
+from teams_interop import pki
+from teams_interop.cases import Variants
 from teams_interop.clients import ClientSpec
+from teams_interop.health import wait_until_serving
 from teams_interop.progress import Progress
 from teams_interop.sessions import ClientProcess
 
@@ -81,6 +84,34 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def start_server(self) -> None:
         """Starts a fresh server with test hooks and waits until its health service says SERVING."""
+
+    def start_variants(self, needed: set[str]) -> Variants:
+        """Makes the run's PKI and starts the server variants ``needed`` (pki.VARIANTS), each
+        waited for over its own transport; nothing at all when no chosen case needs one."""
+        if not needed:
+            return Variants()
+        authority = self.make_pki()
+        targets = {}
+        for variant in sorted(needed):
+            self.progress.step(f"server-{variant}", "starting")
+            targets[variant] = self.start_variant(variant, authority)
+        return Variants(targets, authority)
+
+    def make_pki(self) -> pki.Pki:  # pragma: no cover - every backend that starts variants has one
+        raise EnvironmentProblem(f"the {self.name} backend cannot start server variants")
+
+    def start_variant(self, variant: str, authority: pki.Pki) -> str:  # pragma: no cover
+        """Starts one variant and returns its address as the clients dial it."""
+        raise EnvironmentProblem(f"the {self.name} backend cannot start server variants")
+
+    def wait_for_variant(self, variant: str, target: str, authority: pki.Pki, describe: str = "") -> None:
+        """Health over the variant's transport (the health service needs no token)."""
+        tls = variant in ("tls", "mtls")
+        try:
+            wait_until_serving(target, authority=authority if tls else None, client_certificate=variant == "mtls")
+        except RuntimeError as error:
+            raise EnvironmentProblem(f"the {variant} server variant: {error}{describe}") from None
+        self.progress.step(f"server-{variant}", f"serving on {target}")
 
     @abc.abstractmethod
     def spawn(self, client: ClientSpec, attempt: int) -> ClientProcess:

@@ -13,7 +13,7 @@ import subprocess
 import time
 import uuid
 
-from teams_interop import paths
+from teams_interop import paths, pki
 from teams_interop.backends import Backend, EnvironmentProblem, PipeProcess
 from teams_interop.builds import BuildError
 from teams_interop.clients import ClientSpec, command
@@ -51,6 +51,8 @@ class DockerBackend(Backend):
         self.run_id = uuid.uuid4().hex[:8]
         self.network = None
         self.server = None
+        self.variants: list = []  # the server variants' containers
+        self.pki_dir = None
         self.images: dict[str, str] = {}
 
     def prepare_server(self) -> None:
@@ -112,6 +114,36 @@ class DockerBackend(Backend):
             raise EnvironmentProblem(f"{error}\nserver container log:\n{logs}") from None
         self.progress.step("server", f"container {self.server.name} serving (published on {host_port})")
 
+    def make_pki(self) -> pki.Pki:
+        """In .interop/tls/<run>, with the variants' container names among the server's names."""
+        self.pki_dir = paths.layout().work_dir / "tls" / self.run_id
+        names = tuple(self._variant_name(variant) for variant in pki.VARIANTS)
+        return pki.make_pki(self.pki_dir, names, run=self.run_id)
+
+    def _variant_name(self, variant: str) -> str:
+        return f"teams-server-{variant}-{self.run_id}"
+
+    def start_variant(self, variant: str, authority: pki.Pki) -> str:
+        """A container on the run's network, with the PKI bind-mounted read-only at /tls."""
+        container = self.docker.containers.run(
+            self.images["server"],
+            command=["--host", "0.0.0.0", "--port", str(SERVER_PORT), "--test-hooks", *pki.server_flags(variant, "/tls")],
+            name=self._variant_name(variant),
+            network=self.network.name,
+            ports={f"{SERVER_PORT}/tcp": ("127.0.0.1", None)},
+            volumes={str(authority.folder): {"bind": "/tls", "mode": "ro"}},
+            detach=True,
+        )
+        self.variants.append(container)
+        container.reload()
+        host_port = container.attrs["NetworkSettings"]["Ports"][f"{SERVER_PORT}/tcp"][0]["HostPort"]
+        try:
+            self.wait_for_variant(variant, f"127.0.0.1:{host_port}", authority)
+        except EnvironmentProblem as problem:
+            logs = container.logs(tail=30).decode("utf-8", "replace")
+            raise EnvironmentProblem(f"{problem}\ncontainer log:\n{logs}") from None
+        return f"{container.name}:{SERVER_PORT}"
+
     @property
     def target(self) -> str:
         return f"{self.server.name}:{SERVER_PORT}"
@@ -131,10 +163,14 @@ class DockerBackend(Backend):
         return PipeProcess(f"{client.language} container {attempt}", docker_run, on_kill=remove)
 
     def close(self) -> None:
-        if self.server is not None:
-            self.server.stop(timeout=10)
-            self.server.remove(force=True)
-            self.server = None
+        for container in [*self.variants, self.server]:
+            if container is not None:
+                container.stop(timeout=10)
+                container.remove(force=True)
+        self.server, self.variants = None, []
+        if self.pki_dir is not None:
+            shutil.rmtree(self.pki_dir, ignore_errors=True)
+            self.pki_dir = None
         if self.network is not None:
             self.network.remove()
             self.network = None

@@ -13,9 +13,10 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 
-from teams_interop import builds, paths
+from teams_interop import builds, paths, pki
 from teams_interop.backends import Backend, EnvironmentProblem, PipeProcess
 from teams_interop.clients import ClientSpec, command
 from teams_interop.health import wait_until_serving
@@ -48,6 +49,8 @@ class NativeBackend(Backend):
         self.work_dir = work_dir or server_root / ".interop" / "native"
         self.server_log = server_root / ".interop" / "logs" / "native-server.log"
         self.server: subprocess.Popen | None = None
+        self.variants: list[subprocess.Popen] = []
+        self.pki_dir: Path | None = None
         self.target = ""
 
     def prepare(self, clients: list[ClientSpec]) -> None:
@@ -109,32 +112,35 @@ class NativeBackend(Backend):
         self.progress.step(name, f"{verb} ({time.monotonic() - started:.1f}s)")
 
     def start_server(self) -> None:
+        self.server, port = self._launch([], self.server_log)
+        self.target = f"127.0.0.1:{port}"
+        wait_until_serving(self.target)
+        self.progress.step("server", f"serving on {self.target} (log: {self.server_log})")
+
+    def make_pki(self) -> pki.Pki:
+        self.pki_dir = self.server_root / ".interop" / "tls" / uuid.uuid4().hex[:8]
+        return pki.make_pki(self.pki_dir, run=self.pki_dir.name)
+
+    def start_variant(self, variant: str, authority: pki.Pki) -> str:
+        log_path = self.server_log.with_name(f"native-server-{variant}.log")
+        process, port = self._launch(pki.server_flags(variant, str(authority.folder)), log_path)
+        self.variants.append(process)
+        target = f"127.0.0.1:{port}"
+        self.wait_for_variant(variant, target, authority, f" (log: {log_path})")
+        return target
+
+    def _launch(self, flags: list[str], log_path: Path) -> tuple[subprocess.Popen, int]:
+        """Starts the built server with test hooks (and ``flags``) on a free loopback port."""
         argv, env = self.server_command()
-        log_path = self.server_log
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        self.server = subprocess.Popen(
-            [*argv, "--host", "127.0.0.1", "--port", "0", "--test-hooks"],
+        process = subprocess.Popen(
+            [*argv, "--host", "127.0.0.1", "--port", "0", "--test-hooks", *flags],
             stderr=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             text=True,
             env={**os.environ, **env},
         )
-        port = self._read_port(log_path)
-        self.target = f"127.0.0.1:{port}"
-        wait_until_serving(self.target)
-        self.progress.step("server", f"serving on {self.target} (log: {log_path})")
-
-    def _read_port(self, log_path: Path) -> int:
-        """Reads the chosen port from the server's log, then keeps copying the log to a file."""
-        log = log_path.open("w", encoding="utf-8")
-        for line in self.server.stderr:
-            log.write(line)
-            if match := LISTENING.search(line):
-                log.flush()
-                threading.Thread(target=_copy, args=(self.server.stderr, log), daemon=True).start()
-                return int(match.group(1))
-        log.close()
-        raise EnvironmentProblem(f"the Teams server exited before listening; see {log_path}")
+        return process, _read_port(process, log_path)
 
     def spawn(self, client: ClientSpec, attempt: int) -> PipeProcess:
         argv = command(client.native.run, self.target)
@@ -145,13 +151,30 @@ class NativeBackend(Backend):
             raise EnvironmentProblem(f"cannot start the {client.language} client `{' '.join(argv)}`: {error}") from None
 
     def close(self) -> None:
-        if self.server and self.server.poll() is None:
-            self.server.terminate()
-            try:
-                self.server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.server.kill()
-        self.server = None
+        for process in [self.server, *self.variants]:
+            if process and process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+        self.server, self.variants = None, []
+        if self.pki_dir is not None:
+            shutil.rmtree(self.pki_dir, ignore_errors=True)
+            self.pki_dir = None
+
+
+def _read_port(process: subprocess.Popen, log_path: Path) -> int:
+    """Reads the chosen port from the server's log, then keeps copying the log to a file."""
+    log = log_path.open("w", encoding="utf-8")
+    for line in process.stderr:
+        log.write(line)
+        if match := LISTENING.search(line):
+            log.flush()
+            threading.Thread(target=_copy, args=(process.stderr, log), daemon=True).start()
+            return int(match.group(1))
+    log.close()
+    raise EnvironmentProblem(f"the Teams server exited before listening; see {log_path}")
 
 
 def _copy(source, log) -> None:
