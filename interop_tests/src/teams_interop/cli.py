@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the interop matrix and print the table")
     run.add_argument("--backend", choices=["native", "docker", "compose"], default="native")
     run.add_argument("--languages", type=languages, help="comma-separated languages (default: all in clients/)")
-    run.add_argument("--cases", default="*", help="shell-style pattern of case ids (default: all)")
+    run.add_argument("--cases", default="*", help="comma-separated shell-style patterns of case ids (default: all)")
     run.add_argument(
         "--clients-dir",
         type=Path,
@@ -186,7 +186,8 @@ def compose(args) -> int:
 
 def run(args, schema: ProtoSchema, catalogue: list[Case]) -> int:
     chosen = client_manifests.select(client_manifests.discover(args.clients_dir), args.languages)
-    cases = [case for case in catalogue if fnmatch.fnmatchcase(case.id, args.cases)]
+    patterns = args.cases.split(",")
+    cases = [case for case in catalogue if any(fnmatch.fnmatchcase(case.id, p) for p in patterns)]
     if args.shard:
         cases = shard(cases, args.shard)
     if not cases:
