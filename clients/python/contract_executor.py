@@ -15,10 +15,9 @@ from typing import IO, Any
 
 import grpc
 import teams_pb2  # noqa: F401  (registers teams.proto in the default pool)
+from channels import Channels, ChannelSpec
 from google.protobuf import descriptor_pool, json_format, message_factory
 from grpc_health.v1 import health_pb2  # noqa: F401  (registers grpc.health.v1)
-
-from channels import Channels, ChannelSpec
 
 Metadata = list[tuple[str, str | bytes]]
 # The harness keeps at most 16 cases in flight; the limit only guards against a runaway stdin.
@@ -42,7 +41,7 @@ def serve_contract(target: str, requests: IO[str], results: IO[str]) -> int:
     with Channels() as channels, ThreadPoolExecutor(MAX_CASES_IN_FLIGHT, "case") as pool:
         for number, line in enumerate(requests, start=1):
             if line.strip():
-                pool.submit(lambda line=line, number=number: answer(execute_line(channels, target, line, number)))
+                pool.submit(lambda line=line, n=number: answer(execute_line(channels, target, line, n)))
     return 0
 
 
