@@ -3,6 +3,7 @@
 // on the wire is the same as a server- or client-streaming call.
 #include "call.h"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -116,7 +117,9 @@ CallOutcome Call(grpc::GenericStub& stub, const CallSpec& spec) {
   }
   if (spec.gzip) context.set_compression_algorithm(GRPC_COMPRESS_GZIP);
   if (spec.timeout_ms) {
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(*spec.timeout_ms));
+    // Capped at ~95 years, so that a huge timeout_ms cannot overflow the clock's nanoseconds.
+    const long long ms = std::min(*spec.timeout_ms, 3'000'000'000'000LL);
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(ms));
   }
   const bool cancel_at_start = spec.cancel_after_responses && *spec.cancel_after_responses == 0;
   CallOutcome outcome;
