@@ -72,6 +72,7 @@ machine_cleanup() {
   if [ "${MACHINE_STARTED_ENGINE:-0}" = 1 ]; then bash ci/docker/engine.sh stop || true; fi
 }
 
-INTEROP_DEBIAN_PACKAGES=()
+# The C++ client builds against Debian's gRPC C++ (clients/cpp/README.md).
+INTEROP_DEBIAN_PACKAGES=(cmake make g++ pkg-config libgrpc++-dev libprotobuf-dev libprotoc-dev nlohmann-json3-dev)
 machine_packages
 if machine_wants_docker "$@"; then machine_docker; fi

@@ -22,7 +22,12 @@ class Command:
             stderr=self.log_file,
             env=env,
         )
-        self.port = self._wait_for_port()
+        try:
+            self.port = self._wait_for_port()
+        except BaseException:
+            self.process.kill()  # never leave a server behind a failed start
+            self.process.wait(timeout=10)
+            raise
 
     def _wait_for_port(self, timeout: float = 20) -> int:
         deadline = time.monotonic() + timeout

@@ -8,6 +8,7 @@ const { parseArgs } = require('node:util');
 const grpc = require('@grpc/grpc-js');
 const { loadDefinitions } = require('../lib/definitions');
 const { runLine } = require('../lib/contract');
+const { Channels } = require('../lib/channels');
 
 const USAGE = 'usage: teams-client [--target host:port] [--contract]';
 const DEMO_CITIES = ['Chicago', 'Philadelphia', 'Miami'];
@@ -30,10 +31,15 @@ async function demo({ packageDefinition }, target) {
   }
 }
 
-/** Contract: run the cases of stdin one at a time, in order; return at end of input. */
+/**
+ * Contract: start each case as soon as its line is read and write its result line when it ends
+ * (one write per line, so lines never interleave); return once stdin has ended and every case
+ * has been answered.
+ */
 async function contract(definitions, target) {
-  const client = new grpc.Client(target, grpc.credentials.createInsecure());
+  const channels = new Channels();
   const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+  const running = [];
   let lineNumber = 0;
   try {
     for await (const line of lines) {
@@ -41,11 +47,15 @@ async function contract(definitions, target) {
       if (line.trim() === '') {
         continue;
       }
-      const result = await runLine(client, definitions, line, lineNumber);
-      process.stdout.write(`${JSON.stringify(result)}\n`);
+      running.push(
+        runLine(channels, target, definitions, line, lineNumber).then((result) => {
+          process.stdout.write(`${JSON.stringify(result)}\n`);
+        }),
+      );
     }
+    await Promise.all(running);
   } finally {
-    client.close();
+    channels.close();
   }
   // Every result is written. Should grpc-js still hold a socket open, do not hang the harness:
   // this timer does not itself keep the process alive.

@@ -5,9 +5,7 @@
 const grpc = require('@grpc/grpc-js');
 const { findMethod } = require('./definitions');
 const { fromProto3Json, ProtoJsonError } = require('./proto-json');
-
-/** A case that cannot be run at all; it is answered with `error`, not with a gRPC status. */
-class CaseError extends Error {}
+const { channelSpec, CaseError } = require('./channels');
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
@@ -15,8 +13,11 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 // then handed to grpc-js as they are.
 const alreadySerialized = (buffer) => buffer;
 
-/** Parses and runs one stdin line; always resolves to a result object, never rejects. */
-async function runLine(client, definitions, line, lineNumber) {
+/**
+ * Parses and runs one stdin line (number `lineNumber`) on a client from `channels`; always
+ * resolves to a result object, never rejects.
+ */
+async function runLine(channels, defaultTarget, definitions, line, lineNumber) {
   let id = `line-${lineNumber}`;
   try {
     let request;
@@ -25,10 +26,14 @@ async function runLine(client, definitions, line, lineNumber) {
     } catch (err) {
       throw new CaseError(`cannot parse the case as JSON: ${err.message}`);
     }
-    if (typeof request?.id === 'string' && request.id !== '') {
+    if (isObject(request) && typeof request.id === 'string' && request.id !== '') {
       id = request.id;
     }
     const plan = planCall(definitions, request);
+    const client = channels.get(channelSpec(request, defaultTarget));
+    if (plan.bench) {
+      return { id, bench: await bench(client, plan) };
+    }
     return { id, ...(await execute(client, plan)) };
   } catch (err) {
     if (!(err instanceof CaseError)) {
@@ -38,9 +43,12 @@ async function runLine(client, definitions, line, lineNumber) {
   }
 }
 
+const isObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
+const isCount = (value, minimum) => Number.isInteger(value) && value >= minimum;
+
 /** Validates a case request and turns it into everything a call needs. Throws CaseError. */
 function planCall(definitions, request) {
-  if (request === null || typeof request !== 'object' || Array.isArray(request)) {
+  if (!isObject(request)) {
     throw new CaseError('a case must be a JSON object');
   }
   const { id, method, requests, metadata = {}, timeout_ms: timeoutMs, path } = request;
@@ -62,16 +70,22 @@ function planCall(definitions, request) {
   if (!definition.requestStream && requests.length !== 1) {
     throw new CaseError(`${method} takes exactly one request, got ${requests.length}`);
   }
-  if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0)) {
+  if (timeoutMs !== undefined && !isCount(timeoutMs, 1)) {
     throw new CaseError('"timeout_ms" must be a positive integer');
   }
-  if (cancelAfter !== undefined && !(Number.isInteger(cancelAfter) && cancelAfter >= 0)) {
+  if (cancelAfter !== undefined && !isCount(cancelAfter, 0)) {
     throw new CaseError('"cancel_after_responses" must be a non-negative integer');
   }
   if (path !== undefined && !(typeof path === 'string' && path.startsWith('/'))) {
     throw new CaseError('"path" must be a string starting with "/"');
   }
+  const { bench: benchRequest } = request;
+  if (benchRequest !== undefined
+      && !(isObject(benchRequest) && isCount(benchRequest.calls, 1) && isCount(benchRequest.concurrency, 1))) {
+    throw new CaseError('"bench" must be {"calls": >= 1, "concurrency": >= 1}');
+  }
   return {
+    bench: benchRequest,
     definition,
     path: path ?? definition.path,
     messages: requests.map((message, i) => serialize(found, message, i)),
@@ -211,4 +225,37 @@ function execute(client, { definition, path, messages, metadata, timeoutMs, canc
   });
 }
 
-module.exports = { runLine };
+/** Makes `calls` calls of the plan, `concurrency` at a time; counts and latency percentiles. */
+async function bench(client, plan) {
+  const { calls, concurrency } = plan.bench;
+  const latencies = [];
+  const statuses = new Array(calls);
+  let next = 0;
+  const worker = async () => {
+    while (next < calls) {
+      const index = next++;
+      const started = performance.now();
+      statuses[index] = (await execute(client, plan)).status;
+      latencies.push(performance.now() - started);
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: Math.min(concurrency, calls) }, worker));
+  const errors = statuses.filter((status) => status.code !== 0);
+  return {
+    calls,
+    errors: errors.length,
+    wall_ms: performance.now() - started,
+    latency_ms: percentiles(latencies),
+    ...(errors.length ? { first_error: errors[0] } : {}),
+  };
+}
+
+/** Nearest-rank percentiles, the same definition in every reference client. */
+function percentiles(latencies) {
+  const sorted = latencies.length ? [...latencies].sort((a, b) => a - b) : [0];
+  const rank = (p) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
+  return { p50: rank(50), p90: rank(90), p99: rank(99), max: sorted[sorted.length - 1] };
+}
+
+module.exports = { runLine, planCall, percentiles };

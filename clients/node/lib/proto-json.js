@@ -13,6 +13,8 @@ class ProtoJsonError extends Error {}
 // The JSON types allowed for a scalar field; every number type also takes a string ("1", "NaN").
 const SCALAR_JSON_TYPES = { string: ['string'], bytes: ['string'], bool: ['boolean'] };
 const NUMBER_JSON_TYPES = ['number', 'string'];
+// A number given as a JSON string must still spell a number.
+const NUMBER_STRING = /^(-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|NaN|-?Infinity)$/;
 
 const isObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
 
@@ -61,7 +63,10 @@ function singleValue(field, value, where) {
     if (typeof value === 'number' || (typeof value === 'string' && Object.hasOwn(type.values, value))) {
       return value;
     }
-  } else if ((SCALAR_JSON_TYPES[field.type] ?? NUMBER_JSON_TYPES).includes(typeof value)) {
+  } else if (SCALAR_JSON_TYPES[field.type]?.includes(typeof value)) {
+    return value;
+  } else if (!SCALAR_JSON_TYPES[field.type] && NUMBER_JSON_TYPES.includes(typeof value)
+      && (typeof value === 'number' || NUMBER_STRING.test(value))) {
     return value;
   }
   throw new ProtoJsonError(`${where}: ${JSON.stringify(value)} is not a valid ${type?.name ?? field.type}`);

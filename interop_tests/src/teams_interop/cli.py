@@ -6,6 +6,7 @@ interop report --results FILE... [--report-dir DIR]   merge runs (shards, CI job
 interop cases                                          list the catalogue (validated)
 interop clients [--json]                               list the client manifests
 interop compose [--check]                              write (or check) docker-compose.yml
+interop conformance [--languages L,..]                 the contract's own checks, natively
 interop compat [--against REF] [--json-out FILE]       is proto/ compatible with REF's? (buf + skew)
 
 exit codes, for every command: 0 passed (compatible, up to date), 1 a test failed (a case, a
@@ -87,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--clients-dir", type=Path, help="a folder of client folders (default: clients/)")
     regenerate = commands.add_parser("compose", help="write docker-compose.yml from the client manifests")
     regenerate.add_argument("--check", action="store_true", help="only check that it is up to date (exit 1 if not)")
+    checks = commands.add_parser("conformance", help="run the contract conformance checks against clients")
+    checks.add_argument("--languages", type=languages, help="comma-separated languages (default: all)")
+    checks.add_argument("--clients-dir", type=Path, help="a folder of client folders (default: clients/)")
     compat = commands.add_parser(
         "compat", help="proto compatibility gate: buf breaking + every client version against every server"
     )
@@ -117,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
             return list_clients(args)
         if args.command == "compose":
             return compose(args)
+        if args.command == "conformance":
+            return conformance(args)
         if args.command == "report":
             return merge_and_report(args, catalogue)
         return run(args, schema, catalogue)
@@ -162,6 +168,30 @@ def list_clients(args) -> int:
 
 def _relative(path: Path, repo: Path) -> str:
     return path.relative_to(repo).as_posix() if path.is_relative_to(repo) else str(path)
+
+
+def conformance(args) -> int:
+    """clients/conformance.yaml against each chosen client's native command: 0 when all conform."""
+    from teams_interop.backends.native import NativeBackend
+    from teams_interop.conformance import run_conformance
+
+    chosen = client_manifests.select(client_manifests.discover(args.clients_dir), args.languages)
+    failed = False
+    with Progress() as progress, NativeBackend(progress) as backend:
+        backend.prepare_server()
+        backend.start_server()
+        backend.prepare(chosen)
+        outcomes = []
+        for client in chosen:
+            env = {**os.environ, "TEAMS_PROTO_DIR": str(backend.clients_root / "proto")}
+            failures = run_conformance(list(client.native.run), backend.target, cwd=client.directory, env=env)
+            outcomes.append((client.language, failures))
+    for language, failures in outcomes:
+        failed = failed or bool(failures)
+        print(f"{language:<16} {'conforms' if not failures else f'{len(failures)} check(s) failed'}")
+        for failure in failures:
+            print(f"  {failure}")
+    return 1 if failed else 0
 
 
 def compose(args) -> int:

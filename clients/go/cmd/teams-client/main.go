@@ -44,16 +44,17 @@ func defaultTarget() string {
 	return "localhost:50051"
 }
 
-// run opens one plaintext connection, shared by every call of the run.
+// run executes the contract (its connections are made per case target), or opens one
+// plaintext connection for the demo.
 func run(target string, contractMode bool) error {
+	if contractMode {
+		return contract.Serve(context.Background(), contract.NewConns(target), os.Stdin, os.Stdout)
+	}
 	conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	if contractMode {
-		return contract.Serve(context.Background(), conn, os.Stdin, os.Stdout)
-	}
 	return demo(conn)
 }
 

@@ -53,6 +53,18 @@ func prepare(c Case) (*call, error) {
 		}
 		cl.timeout = time.Duration(*c.TimeoutMS) * time.Millisecond
 	}
+	if c.Requests == nil {
+		return nil, errors.New(`"requests" must be a list of messages`)
+	}
+	if c.Compression != "" && c.Compression != "gzip" {
+		return nil, fmt.Errorf("unknown compression %q: only gzip", c.Compression)
+	}
+	if c.TLS != nil && c.TLS.CAPEM == "" {
+		return nil, errors.New("tls needs ca_pem")
+	}
+	if c.Bench != nil && (c.Bench.Calls < 1 || c.Bench.Concurrency < 1) {
+		return nil, fmt.Errorf("bench needs calls >= 1 and concurrency >= 1, got %+v", *c.Bench)
+	}
 	if c.CancelAfterResponses != nil {
 		if *c.CancelAfterResponses < 0 {
 			return nil, fmt.Errorf("cancel_after_responses must not be negative, got %d", *c.CancelAfterResponses)

@@ -5,11 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"sort"
 	"strings"
 	"testing"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
@@ -38,7 +38,7 @@ func echoMetadata(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler
 	return handler(ctx, req)
 }
 
-func startServer(t *testing.T) *grpc.ClientConn {
+func startServer(t *testing.T) *Conns {
 	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -48,12 +48,9 @@ func startServer(t *testing.T) *grpc.ClientConn {
 	healthpb.RegisterHealthServer(srv, health.NewServer())
 	go func() { _ = srv.Serve(lis) }()
 	t.Cleanup(srv.Stop)
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	return conn
+	conns := NewConns(lis.Addr().String())
+	t.Cleanup(conns.Close)
+	return conns
 }
 
 func TestExecute(t *testing.T) {
@@ -76,10 +73,16 @@ func TestExecute(t *testing.T) {
 		{"two requests to unary", `{"id":"a","method":"grpc.health.v1.Health/Check","requests":[{},{}]}`, 0, 0, "exactly one"},
 		{"bad base64", `{"id":"a","method":"grpc.health.v1.Health/Check","requests":[{}],"metadata":{"k-bin":["*"]}}`, 0, 0, "base64"},
 		{"bad json", `{"id":"a","requests":{}}`, 0, 0, "bad case request"},
+		{"timeout zero", `{"id":"a","method":"grpc.health.v1.Health/Check","requests":[{}],"timeout_ms":0}`, 0, 0, "timeout_ms"},
+		{"timeout negative", `{"id":"a","method":"grpc.health.v1.Health/Check","requests":[{}],"timeout_ms":-1}`, 0, 0, "timeout_ms"},
+		{"timeout string", `{"id":"a","method":"grpc.health.v1.Health/Check","requests":[{}],"timeout_ms":"fast"}`, 0, 0, "bad case request"},
+		{"wrong field type", `{"id":"a","method":"grpc.health.v1.Health/Check","requests":[{"service":5}]}`, 0, 0, "not a valid"},
+		{"bad compression", `{"id":"a","method":"grpc.health.v1.Health/Check","requests":[{}],"compression":"br"}`, 0, 0, "compression"},
+		{"gzip", `{"id":"a","method":"grpc.health.v1.Health/Check","requests":[{}],"compression":"gzip"}`, 0, 1, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := Execute(context.Background(), conn, []byte(tt.line))
+			res := Execute(context.Background(), conn, []byte(tt.line), 1)
 			if res.ID != "a" {
 				t.Errorf("id = %q, want a", res.ID)
 			}
@@ -103,7 +106,7 @@ func TestBinaryMetadataRoundTrip(t *testing.T) {
 	conn := startServer(t)
 	line := `{"id":"a","method":"grpc.health.v1.Health/Check","requests":[{}],
 		"metadata":{"x-echo-bin":["AAEC/w==",""],"x-echo-text":["a","b"]}}`
-	res := Execute(context.Background(), conn, []byte(strings.ReplaceAll(line, "\n", "")))
+	res := Execute(context.Background(), conn, []byte(strings.ReplaceAll(line, "\n", "")), 1)
 	want := map[string][]string{"x-echo-bin": {"AAEC/w==", ""}, "x-echo-text": {"a", "b"}}
 	for _, got := range []map[string][]string{res.InitialMetadata, res.TrailingMetadata} {
 		for k, v := range want {
@@ -126,7 +129,8 @@ func TestServeAnswersEveryLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
-	wantIDs := []string{"x", "<stdin line 3>", "y"}
+	sort.Strings(lines)
+	wantIDs := []string{"line-3", "x", "y"}
 	if len(lines) != len(wantIDs) {
 		t.Fatalf("got %d lines, want %d:\n%s", len(lines), len(wantIDs), out.String())
 	}
@@ -135,5 +139,21 @@ func TestServeAnswersEveryLine(t *testing.T) {
 		if err := json.Unmarshal([]byte(l), &r); err != nil || r.ID != wantIDs[i] {
 			t.Errorf("line %d = %s, want id %q", i, l, wantIDs[i])
 		}
+	}
+}
+
+func TestBadLinesAnswerUnderLineNumber(t *testing.T) {
+	for _, line := range []string{`{not json`, `[1,2]`, `{"method":"x"}`, `{"id":5}`, `"text"`} {
+		if res := Execute(context.Background(), NewConns("127.0.0.1:1"), []byte(line), 7); res.ID != "line-7" || res.Error == "" {
+			t.Errorf("%s: got %+v, want an error under line-7", line, res)
+		}
+	}
+}
+
+func TestBench(t *testing.T) {
+	conns := startServer(t)
+	res := Execute(context.Background(), conns, []byte(`{"id":"b","method":"grpc.health.v1.Health/Check","requests":[{}],"bench":{"calls":20,"concurrency":4}}`), 1)
+	if res.Bench == nil || res.Bench.Calls != 20 || res.Bench.Errors != 0 || res.Bench.LatencyMS["max"] <= 0 {
+		t.Fatalf("got %+v", res)
 	}
 }
