@@ -9,10 +9,12 @@ and the exchange loop (backends/compose.py) as its entrypoint.
 import re
 from pathlib import Path
 
-from teams_interop import paths
+from teams_interop import paths, pki
 from teams_interop.clients import ClientSpec, command
 
 SERVER_TARGET = "server:50051"
+SERVER_FLAGS = ["--host", "0.0.0.0", "--port", "50051", "--test-hooks"]
+EXCHANGE_TLS = "/exchange/tls"  # where the matrix writes the run's PKI (backends/compose.py)
 _IMAGE_ARG = re.compile(r"^\s*ARG\s+([A-Z0-9_]+_IMAGE)=(\S+)", re.MULTILINE)
 
 HEADER = """\
@@ -35,6 +37,10 @@ HEADER = """\
 # for each client process N it makes the named pipe /exchange/<language>.N.in; the service runs
 # the client's `[docker] run` command on it, writing <language>.N.out, .N.err and, last, .N.exit;
 # <language>.N.kill makes it kill a hung process, and the matrix starts process N+1.
+#
+# server-tls, server-mtls and server-token are the server variants the TLS, mutual-TLS and
+# bearer-token cases call. Each waits until the matrix has written a fresh test PKI (and token)
+# to /exchange/tls, then starts teams-server with it; when no chosen case needs them they just wait.
 """
 
 CLIENT_ANCHOR = """\
@@ -73,6 +79,31 @@ x-client: &client
 """
 
 
+VARIANT_ANCHOR = f"""\
+x-server-variant: &server_variant
+  init: true
+  attach: false
+  volumes:
+    - exchange:/exchange:ro
+  entrypoint:
+    - /bin/sh
+    - -c
+    - |
+      ready={EXCHANGE_TLS}/{pki.READY}
+      old=$$(cat "$$ready" 2>/dev/null)
+      touch /tmp/pki-awaited
+      while [ "$$(cat "$$ready" 2>/dev/null)" = "$$old" ]; do sleep 0.1; done
+      exec teams-server "$$@"
+    - server-variant
+  # Healthy = it knows which PKI is stale; only then does `matrix` write the run's own.
+  healthcheck:
+    test: ["CMD", "test", "-f", "/tmp/pki-awaited"]
+    interval: 1s
+    timeout: 5s
+    retries: 30
+"""
+
+
 def image_args(dockerfile: Path) -> dict[str, str]:
     """The base-image build arguments a Dockerfile declares, with their defaults."""
     return dict(_IMAGE_ARG.findall(dockerfile.read_text(encoding="utf-8")))
@@ -97,14 +128,18 @@ def _flow(items: list[str]) -> str:
 
 def render(clients: list[ClientSpec], repo: Path | None = None) -> str:
     repo = repo or paths.layout().repo
-    out = [HEADER, CLIENT_ANCHOR, "services:", "  server:"]
+    out = [HEADER, CLIENT_ANCHOR, VARIANT_ANCHOR, "services:", "  server:"]
     out += _build(repo / "python_server" / "Dockerfile", repo)
     out += [
         "    init: true",
         "    attach: false",
-        '    command: ["--host", "0.0.0.0", "--port", "50051", "--test-hooks"]',
+        f"    command: {_flow(SERVER_FLAGS)}",
         "",
     ]
+    for variant, service in pki.COMPOSE_SERVICES.items():
+        out += [f"  {service}:", "    <<: *server_variant"]
+        out += _build(repo / "python_server" / "Dockerfile", repo)
+        out += [f"    command: {_flow([*SERVER_FLAGS, *pki.server_flags(variant, EXCHANGE_TLS)])}", ""]
     for client in clients:
         out += [f"  {client.language}:", "    <<: *client"]
         out += _build(client.directory / client.docker.dockerfile, repo)
@@ -127,6 +162,7 @@ def render(clients: list[ClientSpec], repo: Path | None = None) -> str:
         "    depends_on:",
         "      server: {condition: service_started}",
     ]
+    out += [f"      {service}: {{condition: service_healthy}}" for service in pki.COMPOSE_SERVICES.values()]
     out += [f"      {client.language}: {{condition: service_healthy}}" for client in clients]
     out += ["", "volumes:", "  exchange:", ""]
     return "\n".join(out)

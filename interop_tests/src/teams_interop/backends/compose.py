@@ -15,8 +15,10 @@ import errno
 import os
 import threading
 import time
+import uuid
 from pathlib import Path
 
+from teams_interop import pki
 from teams_interop.backends import Backend, EnvironmentProblem
 from teams_interop.clients import ClientSpec
 from teams_interop.health import wait_until_serving
@@ -136,6 +138,15 @@ class ComposeBackend(Backend):
         except RuntimeError as error:
             raise EnvironmentProblem(f"{error} (see `docker compose logs server`)") from None
         self.progress.step("server", f"{self.target} serving")
+
+    def make_pki(self) -> pki.Pki:
+        """On the exchange volume, where the variant services wait for it (compose_file.py)."""
+        return pki.make_pki(self.exchange / "tls", run=uuid.uuid4().hex[:8])
+
+    def start_variant(self, variant: str, authority: pki.Pki) -> str:
+        target = f"{pki.COMPOSE_SERVICES[variant]}:50051"
+        self.wait_for_variant(variant, target, authority, f" (see `docker compose logs {pki.COMPOSE_SERVICES[variant]}`)")
+        return target
 
     def spawn(self, client: ClientSpec, attempt: int) -> ExchangeProcess:
         return ExchangeProcess(self.exchange, client.language, attempt)
