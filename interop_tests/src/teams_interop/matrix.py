@@ -88,7 +88,9 @@ def run_matrix(
 
         attempts = iter(range(1, 1_000))
         session = run_session(
-            client.language, own_cases, lambda: backend.spawn(client, next(attempts)),
+            client.language,
+            own_cases,
+            lambda: backend.spawn(client, next(attempts)),
             on_answer=on_answer,
             variants=variants,
         )

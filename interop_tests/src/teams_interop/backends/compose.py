@@ -144,8 +144,9 @@ class ComposeBackend(Backend):
         return pki.make_pki(self.exchange / "tls", run=uuid.uuid4().hex[:8])
 
     def start_variant(self, variant: str, authority: pki.Pki) -> str:
-        target = f"{pki.COMPOSE_SERVICES[variant]}:50051"
-        self.wait_for_variant(variant, target, authority, f" (see `docker compose logs {pki.COMPOSE_SERVICES[variant]}`)")
+        service = pki.COMPOSE_SERVICES[variant]
+        target = f"{service}:50051"
+        self.wait_for_variant(variant, target, authority, f" (see `docker compose logs {service}`)")
         return target
 
     def spawn(self, client: ClientSpec, attempt: int) -> ExchangeProcess:

@@ -21,6 +21,7 @@ from teams_interop.health import wait_until_serving
 
 SERVER_DOCKERFILE = "python_server/Dockerfile"
 SERVER_PORT = 50051
+SERVER_ARGS = ["--host", "0.0.0.0", "--port", str(SERVER_PORT), "--test-hooks"]
 
 
 def connect():
@@ -99,7 +100,7 @@ class DockerBackend(Backend):
         self.network = self.docker.networks.create(f"teams-interop-{self.run_id}", driver="bridge")
         self.server = self.docker.containers.run(
             self.images["server"],
-            command=["--host", "0.0.0.0", "--port", str(SERVER_PORT), "--test-hooks"],
+            command=SERVER_ARGS,
             name=f"teams-server-{self.run_id}",
             network=self.network.name,
             ports={f"{SERVER_PORT}/tcp": ("127.0.0.1", None)},
@@ -127,7 +128,7 @@ class DockerBackend(Backend):
         """A container on the run's network, with the PKI bind-mounted read-only at /tls."""
         container = self.docker.containers.run(
             self.images["server"],
-            command=["--host", "0.0.0.0", "--port", str(SERVER_PORT), "--test-hooks", *pki.server_flags(variant, "/tls")],
+            command=[*SERVER_ARGS, *pki.server_flags(variant, "/tls")],
             name=self._variant_name(variant),
             network=self.network.name,
             ports={f"{SERVER_PORT}/tcp": ("127.0.0.1", None)},
