@@ -47,6 +47,8 @@ CLIENT_ANCHOR = """\
 x-client: &client
   init: true
   attach: false
+  depends_on:
+    exchange-setup: {condition: service_completed_successfully}
   volumes:
     - exchange:/exchange
   entrypoint:
@@ -55,7 +57,7 @@ x-client: &client
     - |
       x=/exchange/$${TEAMS_LANGUAGE:?}
       rm -f "$$x".*
-      touch "$$x.ready" /tmp/exchange-ready
+      touch "$$x.ready" && touch /tmp/exchange-ready
       n=0
       while :; do
         n=$$((n + 1))
@@ -128,7 +130,17 @@ def _flow(items: list[str]) -> str:
 
 def render(clients: list[ClientSpec], repo: Path | None = None) -> str:
     repo = repo or paths.layout().repo
-    out = [HEADER, CLIENT_ANCHOR, VARIANT_ANCHOR, "services:", "  server:"]
+    out = [HEADER, CLIENT_ANCHOR, VARIANT_ANCHOR, "services:", "  exchange-setup:"]
+    # The volume starts root-owned; the client images run unprivileged and must write to it.
+    out += _build(repo / "interop_tests" / "Dockerfile", repo)
+    out += [
+        "    attach: false",
+        "    volumes:",
+        "      - exchange:/exchange",
+        '    entrypoint: ["chmod", "0777", "/exchange"]',
+        "",
+        "  server:",
+    ]
     out += _build(repo / "python_server" / "Dockerfile", repo)
     out += [
         "    init: true",
