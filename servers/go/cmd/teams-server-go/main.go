@@ -104,7 +104,8 @@ func drainOnSignal(server *grpc.Server, healthServer *health.Server, grace time.
 	}
 }
 
-// logUnary and logStream log each call's method and metadata, as the Python server does.
+// logUnary and logStream log each call's method and metadata, as the Python server does;
+// quoted, so binary values cannot break a log reader expecting UTF-8.
 func logUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	logCall(ctx, info.FullMethod)
 	return handler(ctx, req)
@@ -117,5 +118,5 @@ func logStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handl
 
 func logCall(ctx context.Context, method string) {
 	md, _ := metadata.FromIncomingContext(ctx)
-	log.Printf("%s %v", method, md)
+	log.Printf("%s %q", method, map[string][]string(md)) // %q: -bin values are raw bytes
 }

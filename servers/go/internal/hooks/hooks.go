@@ -123,7 +123,11 @@ func (h hooks) begin(ctx context.Context) error {
 	return nil
 }
 
-// pause waits the delay, but no longer than the call lives (deadline or cancellation).
+// pause waits the delay, but no longer than the call lives (deadline or cancellation). The
+// Python server aborts with CANCELLED there, which no client ever sees: gRPC core has already
+// ended the call. grpc-go still writes the handler's status, so it must be the true one
+// (DEADLINE_EXCEEDED when the deadline passed), or a client whose own timer is a moment late
+// would report CANCELLED.
 func (h hooks) pause(ctx context.Context) error {
 	if h.delay <= 0 {
 		return nil
@@ -134,7 +138,7 @@ func (h hooks) pause(ctx context.Context) error {
 	case <-timer.C:
 		return nil
 	case <-ctx.Done():
-		return status.Error(codes.Canceled, "call ended during the test delay")
+		return status.Error(status.FromContextError(ctx.Err()).Code(), "call ended during the test delay")
 	}
 }
 
