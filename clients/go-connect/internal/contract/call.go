@@ -155,7 +155,19 @@ func (cl *call) run(parent context.Context) Result {
 
 // send writes every request in order, then half-closes. An error wrapping io.EOF means the
 // server already ended the call; its real status is what Receive returns.
+//
+// An empty stream first sends the headers alone (Send(nil)), so the half-close is an empty
+// DATA frame, as grpc-go, grpc-java and gRPC core clients send it. Otherwise net/http ends
+// the stream on the HEADERS frame, and grpc-go servers before 1.84 never deliver that
+// half-close to the handler, whose Recv then hangs until the deadline
+// (https://github.com/grpc/grpc-go/issues/2867, fixed by grpc/grpc-go#9391).
 func (cl *call) send(stream *connect.BidiStreamForClient[dynamicpb.Message, dynamicpb.Message]) error {
+	if len(cl.requests) == 0 {
+		if err := stream.Send(nil); err != nil && !errors.Is(err, io.EOF) {
+			_ = stream.CloseRequest()
+			return err
+		}
+	}
 	for _, req := range cl.requests {
 		if err := stream.Send(req); err != nil {
 			_ = stream.CloseRequest()
