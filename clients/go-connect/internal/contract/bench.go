@@ -63,4 +63,3 @@ func percentile(sorted []float64, p int) float64 {
 	}
 	return sorted[rank-1]
 }
-

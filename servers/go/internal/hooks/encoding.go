@@ -27,8 +27,10 @@ func (EncodingRecorder) HandleRPC(ctx context.Context, s stats.RPCStats) {
 	}
 }
 
-func (EncodingRecorder) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context { return ctx }
-func (EncodingRecorder) HandleConn(context.Context, stats.ConnStats)                       {}
+func (EncodingRecorder) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context {
+	return ctx
+}
+func (EncodingRecorder) HandleConn(context.Context, stats.ConnStats) {}
 
 // RequestEncoding is the grpc-encoding the call's request messages arrived with, "identity"
 // when they were not compressed.
