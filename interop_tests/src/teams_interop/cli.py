@@ -94,10 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     compat = commands.add_parser(
         "compat", help="proto compatibility gate: buf breaking + every client version against every server"
     )
-    compat.add_argument("--against", help="git ref to compare with (default: the merge base with main)")
-    compat.add_argument("--json-out", type=Path, help="write the JSON report here")
-    compat.add_argument("--languages", type=languages, help="comma-separated languages (default: all)")
-    compat.add_argument("--cases", default="*", help="comma-separated shell-style patterns of case ids")
+    from teams_interop.compat import command as compat_command
+
+    compat_command.add_arguments(compat)
     return parser
 
 
