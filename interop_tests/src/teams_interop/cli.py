@@ -262,6 +262,8 @@ def publish(matrix: MatrixRun, catalogue: list[Case], report_dir: Path) -> int:
     stale = [(c.language, p) for c in matrix.clients for p in unmatched_patterns(c, catalogue)]
     for language, pattern in stale:
         print(f"{language}: known_failing.txt pattern {pattern!r} matches no case")
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        print(report.github_annotations(matrix), end="")
     written = write_all(matrix, report_dir)
     print(f"\nreports: {', '.join(str(path) for path in written.values())}")
     return 1 if matrix.failed or stale else 0
