@@ -9,7 +9,7 @@ use crate::metadata::{self, JsonMetadata};
 use http::uri::PathAndQuery;
 use prost_reflect::{DynamicMessage, MethodDescriptor, SerializeOptions};
 use serde_json::Value;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tonic::codec::CompressionEncoding;
 use tonic::metadata::MetadataMap;
 use tonic::transport::Channel;
@@ -91,14 +91,26 @@ impl Call {
             initial: JsonMetadata::new(),
             trailing: JsonMetadata::new(),
         };
+        let started = Instant::now();
         let exchange = self.exchange(channel, &mut outcome);
-        let status = match self.timeout {
+        let mut status = match self.timeout {
             None => exchange.await,
             Some(limit) => match tokio::time::timeout(limit, exchange).await {
                 Ok(status) => status,
                 Err(_) => Status::deadline_exceeded("deadline exceeded (client-side timer)"),
             },
         };
+        // The server starts its clock (grpc-timeout) when the call arrives and resets the
+        // stream (CANCEL) when it runs out; that can reach us just before our own timer fires.
+        // A call cancelled, but not by us, once its deadline has passed exceeded its deadline.
+        let ours = self.cancel_after.is_some_and(|n| outcome.responses.len() >= n);
+        if status.code() == Code::Cancelled && !ours && self.timeout.is_some_and(|t| started.elapsed() >= t) {
+            status = Status::deadline_exceeded(format!("deadline exceeded ({})", status.message()));
+        }
+        // A unary response counts only with an OK status (as every gRPC library reports it).
+        if status.code() != Code::Ok && !self.method.is_server_streaming() {
+            outcome.responses.clear();
+        }
         outcome.status = StatusJson { code: status.code() as i32, message: status.message().to_owned() };
         outcome
     }
