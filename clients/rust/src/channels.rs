@@ -44,5 +44,16 @@ fn endpoint(target: &str, tls: Option<&Tls>) -> Result<Endpoint, String> {
         (None, None) => {}
         _ => return Err("tls: client_cert_pem and client_key_pem go together".into()),
     }
-    endpoint.tls_config(config).map_err(|e| format!("tls: {e}"))
+    endpoint.tls_config(config).map_err(|e| format!("tls: {}", chain(&e)))
+}
+
+/// An error with its sources: tonic's transport errors say little more than "transport error".
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text = format!("{text}: {s}");
+        source = s.source();
+    }
+    text
 }

@@ -4,7 +4,7 @@
 
 use crate::bench::Plan;
 use crate::call::Call;
-use crate::case::{parse_line, Case, CaseResult};
+use crate::case::{parse_line, Case, CaseResult, Rejected};
 use crate::channels::Channels;
 use std::sync::Arc;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -27,16 +27,26 @@ pub async fn serve(default_target: String) -> std::io::Result<()> {
     });
 
     let mut cases = JoinSet::new();
-    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    let mut stdin = BufReader::new(tokio::io::stdin());
+    let mut buf = Vec::new();
     let mut n = 0;
-    while let Some(line) = lines.next_line().await? {
+    loop {
+        buf.clear();
+        if stdin.read_until(b'\n', &mut buf).await? == 0 {
+            break;
+        }
         n += 1;
-        if line.trim().is_empty() {
+        // Bytes, not `lines()`: a line that is not UTF-8 is a bad line, not the end of the run.
+        let line = String::from_utf8(std::mem::take(&mut buf));
+        if line.as_ref().is_ok_and(|l| l.trim().is_empty()) {
             continue;
         }
         let (channels, default_target, results) = (channels.clone(), default_target.clone(), results.clone());
         cases.spawn(async move {
-            let result = match parse_line(&line, n) {
+            let parsed = line
+                .map_err(|_| Rejected { id: format!("line-{n}"), error: "bad case request: not UTF-8".into() })
+                .and_then(|line| parse_line(&line, n));
+            let result = match parsed {
                 Ok(case) => execute(case, &channels, &default_target).await,
                 Err(rejected) => CaseResult::error(rejected.id, rejected.error),
             };
