@@ -38,7 +38,10 @@ impl Plan {
             }
             Err(e) => {
                 errors += 1;
-                first_error.get_or_insert(StatusJson { code: 2, message: format!("bench task failed: {e}") });
+                first_error.get_or_insert(StatusJson {
+                    code: 2,
+                    message: format!("bench task failed: {e}"),
+                });
             }
         };
         for _ in 0..self.calls {

@@ -52,10 +52,18 @@ impl Outcome {
 impl Call {
     pub fn prepare(case: &Case) -> Result<Call, String> {
         let method = crate::descriptors::find_method(&case.method)?;
-        let path = case.path.clone().unwrap_or_else(|| format!("/{}", case.method));
-        let path = PathAndQuery::try_from(path.as_str()).map_err(|e| format!("bad path {path:?}: {e}"))?;
+        let path = case
+            .path
+            .clone()
+            .unwrap_or_else(|| format!("/{}", case.method));
+        let path =
+            PathAndQuery::try_from(path.as_str()).map_err(|e| format!("bad path {path:?}: {e}"))?;
         if !method.is_client_streaming() && case.requests.len() != 1 {
-            return Err(format!("{} takes exactly one request, got {}", method.full_name(), case.requests.len()));
+            return Err(format!(
+                "{} takes exactly one request, got {}",
+                method.full_name(),
+                case.requests.len()
+            ));
         }
         let input = method.input();
         let requests = case
@@ -80,13 +88,24 @@ impl Call {
             Some("gzip") => true,
             Some(other) => return Err(format!("unsupported compression {other:?}: only \"gzip\"")),
         };
-        Ok(Call { method, path, requests, metadata: metadata::decode(&case.metadata)?, timeout, cancel_after, gzip })
+        Ok(Call {
+            method,
+            path,
+            requests,
+            metadata: metadata::decode(&case.metadata)?,
+            timeout,
+            cancel_after,
+            gzip,
+        })
     }
 
     /// Makes the call on `channel` and reports what happened; never fails.
     pub async fn run(&self, channel: Channel) -> Outcome {
         let mut outcome = Outcome {
-            status: StatusJson { code: 0, message: String::new() },
+            status: StatusJson {
+                code: 0,
+                message: String::new(),
+            },
             responses: Vec::new(),
             initial: JsonMetadata::new(),
             trailing: JsonMetadata::new(),
@@ -103,21 +122,30 @@ impl Call {
         // The server starts its clock (grpc-timeout) when the call arrives and resets the
         // stream (CANCEL) when it runs out; that can reach us just before our own timer fires.
         // A call cancelled, but not by us, once its deadline has passed exceeded its deadline.
-        let ours = self.cancel_after.is_some_and(|n| outcome.responses.len() >= n);
-        if status.code() == Code::Cancelled && !ours && self.timeout.is_some_and(|t| started.elapsed() >= t) {
+        let ours = self
+            .cancel_after
+            .is_some_and(|n| outcome.responses.len() >= n);
+        if status.code() == Code::Cancelled
+            && !ours
+            && self.timeout.is_some_and(|t| started.elapsed() >= t)
+        {
             status = Status::deadline_exceeded(format!("deadline exceeded ({})", status.message()));
         }
         // A unary response counts only with an OK status (as every gRPC library reports it).
         if status.code() != Code::Ok && !self.method.is_server_streaming() {
             outcome.responses.clear();
         }
-        outcome.status = StatusJson { code: status.code() as i32, message: status.message().to_owned() };
+        outcome.status = StatusJson {
+            code: status.code() as i32,
+            message: status.message().to_owned(),
+        };
         outcome
     }
 
     /// The call itself; returns its final status and fills in what arrived on the way.
     async fn exchange(&self, channel: Channel, out: &mut Outcome) -> Status {
-        let mut grpc = tonic::client::Grpc::new(channel).accept_compressed(CompressionEncoding::Gzip);
+        let mut grpc =
+            tonic::client::Grpc::new(channel).accept_compressed(CompressionEncoding::Gzip);
         if self.gzip {
             grpc = grpc.send_compressed(CompressionEncoding::Gzip);
         }

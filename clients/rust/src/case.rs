@@ -48,15 +48,21 @@ pub struct Rejected {
 
 /// Parses line number `n` (1-based) of stdin.
 pub fn parse_line(line: &str, n: usize) -> Result<Case, Rejected> {
-    let bad_line = |error: String| Rejected { id: format!("line-{n}"), error };
-    let value: Value =
-        serde_json::from_str(line).map_err(|e| bad_line(format!("bad case request: not JSON: {e}")))?;
+    let bad_line = |error: String| Rejected {
+        id: format!("line-{n}"),
+        error,
+    };
+    let value: Value = serde_json::from_str(line)
+        .map_err(|e| bad_line(format!("bad case request: not JSON: {e}")))?;
     let id = match value.as_object().map(|o| o.get("id")) {
         None => return Err(bad_line("bad case request: not a JSON object".into())),
         Some(Some(Value::String(id))) if !id.is_empty() => id.clone(),
         Some(_) => return Err(bad_line("bad case request: no string id".into())),
     };
-    serde_json::from_value(value).map_err(|e| Rejected { id, error: format!("bad case request: {e}") })
+    serde_json::from_value(value).map_err(|e| Rejected {
+        id,
+        error: format!("bad case request: {e}"),
+    })
 }
 
 /// A field that must be a positive integer (`timeout_ms`, bench's `calls` and `concurrency`).
@@ -100,7 +106,12 @@ pub struct StatusJson {
 
 impl CaseResult {
     pub fn error(id: String, error: String) -> Self {
-        CaseResult { id, responses: Some(Vec::new()), error: Some(error), ..Default::default() }
+        CaseResult {
+            id,
+            responses: Some(Vec::new()),
+            error: Some(error),
+            ..Default::default()
+        }
     }
 }
 
@@ -119,7 +130,12 @@ mod tests {
     fn not_an_object_or_no_string_id_is_a_bad_line() {
         assert_eq!(parse_line("[1]", 2).unwrap_err().id, "line-2");
         assert_eq!(parse_line(r#"{"id": 3}"#, 3).unwrap_err().id, "line-3");
-        assert_eq!(parse_line(r#"{"method": "Teams/GetTeam"}"#, 4).unwrap_err().id, "line-4");
+        assert_eq!(
+            parse_line(r#"{"method": "Teams/GetTeam"}"#, 4)
+                .unwrap_err()
+                .id,
+            "line-4"
+        );
     }
 
     #[test]
@@ -136,7 +152,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.method, "Teams/GetTeam");
-        assert_eq!(positive_int(c.timeout_ms.as_ref().unwrap(), "timeout_ms"), Ok(500));
+        assert_eq!(
+            positive_int(c.timeout_ms.as_ref().unwrap(), "timeout_ms"),
+            Ok(500)
+        );
     }
 
     #[test]

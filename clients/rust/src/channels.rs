@@ -31,12 +31,19 @@ fn endpoint(target: &str, tls: Option<&Tls>) -> Result<Endpoint, String> {
     let Some(tls) = tls else {
         return Endpoint::from_shared(format!("http://{target}")).map_err(|e| bad_target(&e));
     };
-    let mut endpoint = Endpoint::from_shared(format!("https://{target}")).map_err(|e| bad_target(&e))?;
+    let mut endpoint =
+        Endpoint::from_shared(format!("https://{target}")).map_err(|e| bad_target(&e))?;
     let mut config = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(&tls.ca_pem));
     if let Some(name) = &tls.server_name {
         config = config.domain_name(name.clone());
-        let port = endpoint.uri().port_u16().map(|p| format!(":{p}")).unwrap_or_default();
-        let origin = format!("https://{name}{port}").parse().map_err(|e| format!("bad server_name {name:?}: {e}"))?;
+        let port = endpoint
+            .uri()
+            .port_u16()
+            .map(|p| format!(":{p}"))
+            .unwrap_or_default();
+        let origin = format!("https://{name}{port}")
+            .parse()
+            .map_err(|e| format!("bad server_name {name:?}: {e}"))?;
         endpoint = endpoint.origin(origin);
     }
     match (&tls.client_cert_pem, &tls.client_key_pem) {
@@ -44,7 +51,9 @@ fn endpoint(target: &str, tls: Option<&Tls>) -> Result<Endpoint, String> {
         (None, None) => {}
         _ => return Err("tls: client_cert_pem and client_key_pem go together".into()),
     }
-    endpoint.tls_config(config).map_err(|e| format!("tls: {}", chain(&e)))
+    endpoint
+        .tls_config(config)
+        .map_err(|e| format!("tls: {}", chain(&e)))
 }
 
 /// An error with its sources: tonic's transport errors say little more than "transport error".

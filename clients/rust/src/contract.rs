@@ -41,10 +41,14 @@ pub async fn serve(default_target: String) -> std::io::Result<()> {
         if line.as_ref().is_ok_and(|l| l.trim().is_empty()) {
             continue;
         }
-        let (channels, default_target, results) = (channels.clone(), default_target.clone(), results.clone());
+        let (channels, default_target, results) =
+            (channels.clone(), default_target.clone(), results.clone());
         cases.spawn(async move {
             let parsed = line
-                .map_err(|_| Rejected { id: format!("line-{n}"), error: "bad case request: not UTF-8".into() })
+                .map_err(|_| Rejected {
+                    id: format!("line-{n}"),
+                    error: "bad case request: not UTF-8".into(),
+                })
                 .and_then(|line| parse_line(&line, n));
             let result = match parsed {
                 Ok(case) => execute(case, &channels, &default_target).await,

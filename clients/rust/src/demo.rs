@@ -13,7 +13,9 @@ pub const CITIES: [&str; 3] = ["Chicago", "Philadelphia", "Miami"];
 
 pub async fn run(target: &str) -> Result<(), Box<dyn Error>> {
     let get_team = find_method("Teams/GetTeam")?;
-    let channel = Endpoint::from_shared(format!("http://{target}"))?.connect().await?;
+    let channel = Endpoint::from_shared(format!("http://{target}"))?
+        .connect()
+        .await?;
     let mut client = tonic::client::Grpc::new(channel);
     for city in CITIES {
         let mut request = DynamicMessage::new(get_team.input());
@@ -21,10 +23,17 @@ pub async fn run(target: &str) -> Result<(), Box<dyn Error>> {
         client.ready().await?;
         let path = PathAndQuery::from_static("/Teams/GetTeam");
         let team = client
-            .unary(Request::new(request), path, DynamicCodec::new(get_team.output()))
+            .unary(
+                Request::new(request),
+                path,
+                DynamicCodec::new(get_team.output()),
+            )
             .await?
             .into_inner();
-        let field = |name| team.get_field_by_name(name).and_then(|v| v.as_str().map(str::to_owned));
+        let field = |name| {
+            team.get_field_by_name(name)
+                .and_then(|v| v.as_str().map(str::to_owned))
+        };
         println!(
             "Teams client received: {} {}",
             field("city").unwrap_or_default(),

@@ -10,7 +10,8 @@ static TEAMS_DESCRIPTORS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/desc
 pub fn pool() -> &'static DescriptorPool {
     static POOL: OnceLock<DescriptorPool> = OnceLock::new();
     POOL.get_or_init(|| {
-        let mut pool = DescriptorPool::decode(TEAMS_DESCRIPTORS).expect("descriptors from build.rs");
+        let mut pool =
+            DescriptorPool::decode(TEAMS_DESCRIPTORS).expect("descriptors from build.rs");
         pool.decode_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
             .expect("tonic-health descriptors");
         pool
@@ -22,9 +23,11 @@ pub fn find_method(name: &str) -> Result<MethodDescriptor, String> {
     let (service, method) = name
         .rsplit_once('/')
         .ok_or_else(|| format!("bad method {name:?}: want Service/Method"))?;
-    let svc = pool()
-        .get_service_by_name(service)
-        .ok_or_else(|| format!("unknown method {name:?}: no service {service:?} in the descriptors"))?;
+    let svc = pool().get_service_by_name(service).ok_or_else(|| {
+        format!("unknown method {name:?}: no service {service:?} in the descriptors")
+    })?;
     let found = svc.methods().find(|m| m.name() == method);
-    found.ok_or_else(|| format!("unknown method {name:?}: service {service:?} has no method {method:?}"))
+    found.ok_or_else(|| {
+        format!("unknown method {name:?}: service {service:?} has no method {method:?}")
+    })
 }

@@ -18,9 +18,9 @@ pub fn decode(input: &JsonMetadata) -> Result<MetadataMap, String> {
         let key = key.to_ascii_lowercase();
         for value in values {
             if key.ends_with("-bin") {
-                let bytes = STANDARD
-                    .decode(value)
-                    .map_err(|e| format!("metadata {key:?}: {value:?} is not standard base64: {e}"))?;
+                let bytes = STANDARD.decode(value).map_err(|e| {
+                    format!("metadata {key:?}: {value:?} is not standard base64: {e}")
+                })?;
                 let k = BinaryMetadataKey::from_bytes(key.as_bytes())
                     .map_err(|e| format!("metadata key {key:?}: {e}"))?;
                 map.append_bin(k, BinaryMetadataValue::from_bytes(&bytes));
@@ -42,9 +42,10 @@ pub fn encode(map: &MetadataMap) -> JsonMetadata {
     let mut out = JsonMetadata::new();
     for entry in map.iter() {
         let (key, value) = match entry {
-            KeyAndValueRef::Ascii(k, v) => {
-                (k.as_str(), String::from_utf8_lossy(v.as_encoded_bytes()).into_owned())
-            }
+            KeyAndValueRef::Ascii(k, v) => (
+                k.as_str(),
+                String::from_utf8_lossy(v.as_encoded_bytes()).into_owned(),
+            ),
             KeyAndValueRef::Binary(k, v) => {
                 let text = match v.to_bytes() {
                     Ok(bytes) => STANDARD.encode(bytes),
