@@ -28,3 +28,6 @@ echo "== node: eslint"
   npm ci --no-audit --no-fund --loglevel=error
   npm run --silent lint
 )
+
+echo "== rust: cargo fmt"
+(cd clients/rust && cargo fmt --check)
