@@ -128,7 +128,14 @@ def render(clients: list[ClientSpec], repo: Path | None = None) -> str:
         "      server: {condition: service_started}",
     ]
     out += [f"      {client.language}: {{condition: service_healthy}}" for client in clients]
-    out += ["", "volumes:", "  exchange:", ""]
+    # tmpfs, world-writable: the client images run as unprivileged users, the matrix as root
+    out += [
+        "",
+        "volumes:",
+        "  exchange:",
+        "    driver_opts: {type: tmpfs, device: tmpfs, o: \"mode=1777,size=512m\"}",
+        "",
+    ]
     return "\n".join(out)
 
 
