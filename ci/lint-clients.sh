@@ -8,17 +8,19 @@ cd "$(dirname "$0")/.."
 PATH=$(python -c 'from teams_interop import builds, paths; print(builds.protoc_on_path(paths.layout().work_dir))')
 export PATH
 
-echo "== go: gofmt, go vet"
-(
-  cd clients/go
-  sh build.sh
-  unformatted=$(gofmt -l $(find . -name '*.go' -not -path './gen/*'))
-  if [ -n "$unformatted" ]; then
-    echo "gofmt would change: $unformatted" >&2
-    exit 1
-  fi
-  go vet ./...
-)
+for dir in clients/go clients/go-connect servers/go; do
+  echo "== $dir: gofmt, go vet"
+  (
+    cd "$dir"
+    sh build.sh
+    unformatted=$(gofmt -l $(find . -name '*.go' -not -path './gen/*'))
+    if [ -n "$unformatted" ]; then
+      echo "gofmt would change: $unformatted" >&2
+      exit 1
+    fi
+    go vet ./...
+  )
+done
 
 echo "== node: eslint"
 (
@@ -26,3 +28,6 @@ echo "== node: eslint"
   npm ci --no-audit --no-fund --loglevel=error
   npm run --silent lint
 )
+
+echo "== rust: cargo fmt"
+(cd clients/rust && cargo fmt --check)

@@ -21,6 +21,6 @@ if ! command -v shellcheck >/dev/null 2>&1; then
   echo "note: shellcheck not found; run: scripts are not checked (apt-get install shellcheck)" >&2
 fi
 
-echo "== actionlint $ACTIONLINT_VERSION: ci/github/*.yml"
-"$bin" -no-color ci/github/*.yml
+echo "== actionlint $ACTIONLINT_VERSION: ci/github/*.yml .github/workflows/*.yml"
+"$bin" -no-color ci/github/*.yml .github/workflows/*.yml
 echo "actionlint: no problems"

@@ -9,8 +9,10 @@
 #   teams-interop/node:18          ~ node:18-bookworm / node:20-bookworm (Debian's nodejs 18)
 #   teams-interop/java:17          ~ maven:3.9-eclipse-temurin-17 (Debian's openjdk-17-jdk-headless + maven)
 #   teams-interop/java-jre:17      ~ eclipse-temurin:17-jre (Debian's openjdk-17-jre-headless)
+#   teams-interop/rust:1           ~ rust:1-bookworm (rustc-web/cargo-web 1.96 from bookworm-security;
+#                                    bookworm's rustc 1.63 and trixie's 1.85 are too old for tonic 0.14)
 #
-# Usage: ci/docker/base-images.sh [debian|python|golang|node|java|java-jre ...]   (default: all)
+# Usage: ci/docker/base-images.sh [debian|python|golang|node|java|java-jre|rust ...]   (default: all)
 # Needs a running engine (ci/docker/engine.sh start) and root (debootstrap).
 set -euo pipefail
 
@@ -87,7 +89,7 @@ build_derived() { # name tag
   log "$tag built in $((SECONDS - t0))s"
 }
 
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(debian python golang node java java-jre)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(debian python golang node java java-jre rust)
 for t in "${targets[@]}"; do
   case "$t" in
     debian) build_debian ;;
@@ -96,7 +98,8 @@ for t in "${targets[@]}"; do
     node) build_derived node teams-interop/node:18 ;;
     java) build_derived java teams-interop/java:17 ;;
     java-jre) build_derived java-jre teams-interop/java-jre:17 ;;
-    *) die "unknown image '$t' (debian|python|golang|node|java|java-jre)" ;;
+    rust) build_derived rust teams-interop/rust:1 ;;
+    *) die "unknown image '$t' (debian|python|golang|node|java|java-jre|rust)" ;;
   esac
 done
 docker image ls 'teams-interop/*' --format '{{.Repository}}:{{.Tag}}  {{.Size}}' >&2

@@ -40,7 +40,7 @@ async def run_call(channel: Channel, plan: Plan) -> dict[str, Any]:
             code, message = await _exchange(stream, plan, responses)
     except GRPCError as error:
         code, message = error.status.value, error.message or ""
-    except asyncio.TimeoutError:  # before OSError: in Python 3.11 it is the builtin TimeoutError
+    except TimeoutError:  # before OSError: in Python 3.11 it is the builtin TimeoutError
         code, message = Status.DEADLINE_EXCEEDED.value, "Deadline exceeded"
     except (StreamTerminatedError, ProtocolError, ConnectionError, OSError) as error:
         code, message = Status.UNAVAILABLE.value, f"{type(error).__name__}: {error}"

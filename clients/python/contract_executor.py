@@ -143,7 +143,9 @@ class Call:
             call = callable_.future(self.argument(), metadata=self.metadata, timeout=self.timeout)
             if self.cancel_after == 0:
                 call.cancel()
-            responses = [] if call.cancelled() or call.exception() else [call.result()]
+            # grpcio hands back None when a server ends a unary-response call OK without a message
+            # (an old streaming server answering a new unary client): report what was received
+            responses = [] if call.cancelled() or call.exception() or call.result() is None else [call.result()]
         return {
             "status": {"code": call.code().value[0], "message": call.details() or ""},
             "responses": [json_format.MessageToDict(r) for r in responses],

@@ -19,9 +19,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add = parser.add_argument
     add("--host", default="[::]", help="address to listen on (default: [::])")
     add("--port", type=int, default=50051, help="0 picks a free port (default: 50051)")
-    add(
-        "--test-hooks", action="store_true", help="let request metadata steer the server (interop tests only)"
-    )
+    add("--test-hooks", action="store_true", help="let request metadata steer the server (interop tests only)")
     add("--max-receive-message-bytes", type=int, default=DEFAULT_MAX_RECEIVE_BYTES)
     add("--grace-seconds", type=float, default=5.0, help="in-flight calls' time to finish once stopping")
     add(
@@ -66,12 +64,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not 0 <= args.port <= 65535:
         parser.error(f"--port must be between 0 and 65535, got {args.port}")
-    if args.max_concurrent_calls < 1 or (
-        args.workers is not None and args.workers <= args.max_concurrent_calls
-    ):
-        parser.error(
-            "--max-concurrent-calls must be >= 1 and --workers larger than it (health needs threads)"
-        )
+    if args.max_concurrent_calls < 1 or (args.workers is not None and args.workers <= args.max_concurrent_calls):
+        parser.error("--max-concurrent-calls must be >= 1 and --workers larger than it (health needs threads)")
     if args.processes < 1 or args.drain_seconds < 0:
         parser.error("--processes must be >= 1 and --drain-seconds >= 0")
     return args

@@ -162,11 +162,7 @@ class Gate(grpc.ServerInterceptor):
         if call_log.log.isEnabledFor(logging.DEBUG):
             call_log.log_call(self.redactor, method, handler_call_details.invocation_metadata)
         limited = method.startswith(TEAMS_PREFIX)
-        if (
-            limited
-            and self._expected is not None
-            and not self._authorized(handler_call_details.invocation_metadata)
-        ):
+        if limited and self._expected is not None and not self._authorized(handler_call_details.invocation_metadata):
             return self._refusal(continuation, handler_call_details)
         if self._cache is not None:
             guarded = self._cache.get(method)

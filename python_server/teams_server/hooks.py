@@ -85,9 +85,7 @@ class Hooks:
         if compress is not None:
             compression = COMPRESSIONS.get(compress)
             if compression is None:
-                problems.append(
-                    f"{COMPRESS_RESPONSE} must be one of {sorted(COMPRESSIONS)}, got {compress!r}"
-                )
+                problems.append(f"{COMPRESS_RESPONSE} must be one of {sorted(COMPRESSIONS)}, got {compress!r}")
         return cls(
             delay_seconds=delay / 1000,
             initial=tuple((k, v) for k, v in items if k.startswith(ECHO_INITIAL)),

@@ -32,9 +32,7 @@ def supervise(args: argparse.Namespace, argv: list[str]) -> int:
         log.error("cannot listen on %s:%d: %s", args.host, args.port, error)
         return 2
     worker_argv = [*argv, "--processes", "1", "--port", str(port), "--reuse-port"]
-    workers = [
-        subprocess.Popen([sys.executable, "-m", "teams_server", *worker_argv]) for _ in range(args.processes)
-    ]
+    workers = [subprocess.Popen([sys.executable, "-m", "teams_server", *worker_argv]) for _ in range(args.processes)]
     log.info("supervisor: %d worker processes on %s:%d (SO_REUSEPORT)", len(workers), args.host, port)
 
     def forward(signum, _frame) -> None:

@@ -106,9 +106,7 @@ def credentials(options: ServerOptions) -> grpc.ServerCredentials | None:
         raise RuntimeError("--tls-cert and --tls-key go together")
     pair = (Path(options.tls_key).read_bytes(), Path(options.tls_cert).read_bytes())
     client_ca = Path(options.tls_client_ca).read_bytes() if options.tls_client_ca else None
-    return grpc.ssl_server_credentials(
-        [pair], root_certificates=client_ca, require_client_auth=bool(client_ca)
-    )
+    return grpc.ssl_server_credentials([pair], root_certificates=client_ca, require_client_auth=bool(client_ca))
 
 
 class TeamsServer:

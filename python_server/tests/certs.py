@@ -16,9 +16,7 @@ def _name(common_name: str) -> x509.Name:
 def _write(folder: Path, stem: str, cert: x509.Certificate, key) -> None:
     (folder / f"{stem}.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     (folder / f"{stem}.key").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
 
 

@@ -52,9 +52,7 @@ class Connection:
 
     def __init__(self, port: int) -> None:
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-        self.h2 = h2.connection.H2Connection(
-            h2.config.H2Configuration(client_side=True, header_encoding="utf-8")
-        )
+        self.h2 = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
         self.h2.initiate_connection()
         self.flush()
 
@@ -74,9 +72,7 @@ class Connection:
         ]
         self.h2.send_headers(stream, headers)
         window = self.h2.local_flow_control_window(stream)
-        self.h2.send_data(
-            stream, body[: max(0, min(window, self.h2.max_outbound_frame_size))], end_stream=end
-        )
+        self.h2.send_data(stream, body[: max(0, min(window, self.h2.max_outbound_frame_size))], end_stream=end)
         self.flush()
         return stream
 
@@ -150,9 +146,7 @@ def attempt(kind: str, port: int, rng: random.Random, tried: Counter, outcomes: 
             if kind == "random-protobuf":
                 body = frame(random_bytes(rng, rng.randint(0, 300)))
             elif kind == "bad-length-prefix":
-                body = struct.pack(">BI", rng.randint(0, 255), rng.randint(0, 2**32 - 1)) + random_bytes(
-                    rng, 20
-                )
+                body = struct.pack(">BI", rng.randint(0, 255), rng.randint(0, 2**32 - 1)) + random_bytes(rng, 20)
             elif kind == "bad-compressed":
                 body = frame(random_bytes(rng, 40), compressed=True)
                 metadata = [("grpc-encoding", rng.choice(["gzip", "deflate", "snappy", "x"]))]

@@ -141,10 +141,7 @@ def test_report_encoding_and_compress_response_hooks(command, compression) -> No
         assert dict(streamed.trailing_metadata())["x-teams-request-encoding"] == expected[compression]
         # health still understands compressed requests in --test-hooks mode
         health = health_pb2_grpc.HealthStub(channel)
-        assert (
-            health.Check(health_pb2.HealthCheckRequest(), compression=compression, timeout=5).status
-            == SERVING
-        )
+        assert health.Check(health_pb2.HealthCheckRequest(), compression=compression, timeout=5).status == SERVING
 
 
 def test_bad_compress_hook_is_invalid_argument(command) -> None:

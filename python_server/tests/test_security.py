@@ -10,7 +10,7 @@ from google.protobuf import descriptor_pool
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 
-from .certs import make_pki
+from certs import make_pki
 
 SECRETS = {
     "authorization": "Bearer s3cret-authorization-0001",
@@ -23,13 +23,9 @@ SECRETS = {
 
 def request(port: int, metadata=(), credentials=None, city="Boston"):
     target = f"127.0.0.1:{port}" if credentials is None else f"localhost:{port}"
-    channel = (
-        grpc.insecure_channel(target) if credentials is None else grpc.secure_channel(target, credentials)
-    )
+    channel = grpc.insecure_channel(target) if credentials is None else grpc.secure_channel(target, credentials)
     with channel:
-        return teams_pb2_grpc.TeamsStub(channel).GetTeam(
-            teams_pb2.TeamRequest(city=city), metadata=metadata, timeout=5
-        )
+        return teams_pb2_grpc.TeamsStub(channel).GetTeam(teams_pb2.TeamRequest(city=city), metadata=metadata, timeout=5)
 
 
 @pytest.mark.parametrize("log_format", ["text", "json"])
@@ -86,15 +82,11 @@ def test_mtls_requires_a_client_certificate_from_the_ca(command, tmp_path) -> No
         str(pki / "ca.crt"),
     )
     ca = (pki / "ca.crt").read_bytes()
-    with_client = grpc.ssl_channel_credentials(
-        ca, (pki / "client.key").read_bytes(), (pki / "client.crt").read_bytes()
-    )
+    with_client = grpc.ssl_channel_credentials(ca, (pki / "client.key").read_bytes(), (pki / "client.crt").read_bytes())
     assert request(server.port, credentials=with_client).nickname == "Revolutionaries"
     for refused in (
         grpc.ssl_channel_credentials(ca),
-        grpc.ssl_channel_credentials(
-            ca, (other / "client.key").read_bytes(), (other / "client.crt").read_bytes()
-        ),
+        grpc.ssl_channel_credentials(ca, (other / "client.key").read_bytes(), (other / "client.crt").read_bytes()),
     ):
         with pytest.raises(grpc.RpcError) as raised:
             request(server.port, credentials=refused)

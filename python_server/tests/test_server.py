@@ -108,9 +108,7 @@ def test_stop_lets_an_in_flight_call_finish() -> None:
     running = start(test_hooks=True)
     channel, stub = stub_for(running)
     with channel:
-        future = stub.GetTeam.future(
-            teams_pb2.TeamRequest(city="Detroit"), metadata=[("x-teams-delay-ms", "800")]
-        )
+        future = stub.GetTeam.future(teams_pb2.TeamRequest(city="Detroit"), metadata=[("x-teams-delay-ms", "800")])
         time.sleep(0.2)  # the call is now in flight
         stopper = threading.Thread(target=running.stop)
         stopper.start()
@@ -135,9 +133,7 @@ def test_sigterm_drains_and_exits_zero(tmp_path) -> None:
     assert port, "the server never said where it listens"
     with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
         stub = teams_pb2_grpc.TeamsStub(channel)
-        future = stub.GetTeam.future(
-            teams_pb2.TeamRequest(city="Seattle"), metadata=[("x-teams-delay-ms", "800")]
-        )
+        future = stub.GetTeam.future(teams_pb2.TeamRequest(city="Seattle"), metadata=[("x-teams-delay-ms", "800")])
         time.sleep(0.3)
         process.send_signal(signal.SIGTERM)
         assert future.result(timeout=10).nickname == "Orcas"

@@ -13,14 +13,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "gen"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import teams_grpc  # noqa: E402
-import teams_pb2  # noqa: E402
-from bench import latency_summary  # noqa: E402
-from case_plan import CaseError, plan_case  # noqa: E402
-from contract_executor import serve_contract  # noqa: E402
-from grpclib.const import Status  # noqa: E402
-from grpclib.exceptions import GRPCError  # noqa: E402
-from grpclib.server import Server  # noqa: E402
+import teams_grpc
+import teams_pb2
+from bench import latency_summary
+from case_plan import CaseError, plan_case
+from contract_executor import serve_contract
+from grpclib.const import Status
+from grpclib.exceptions import GRPCError
+from grpclib.server import Server
 
 
 class Teams(teams_grpc.TeamsBase):
@@ -137,7 +137,12 @@ class ContractTest(unittest.IsolatedAsyncioTestCase):
         self.assertIn(results["path"]["status"]["code"], (2, 12))
 
     async def test_bench(self):
-        case = {"id": "b", "method": "Teams/GetTeam", "requests": [{"city": "x"}], "bench": {"calls": 20, "concurrency": 4}}
+        case = {
+            "id": "b",
+            "method": "Teams/GetTeam",
+            "requests": [{"city": "x"}],
+            "bench": {"calls": 20, "concurrency": 4},
+        }
         bench = (await self.run_lines(json.dumps(case)))["b"]["bench"]
         self.assertEqual((bench["calls"], bench["errors"]), (20, 0))
         self.assertLessEqual(bench["latency_ms"]["p50"], bench["latency_ms"]["max"])

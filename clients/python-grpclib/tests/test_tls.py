@@ -13,9 +13,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "gen"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from contract_executor import serve_contract  # noqa: E402
-from grpclib.server import Server  # noqa: E402
-from tests.test_contract import Teams  # noqa: E402
+from contract_executor import serve_contract
+from grpclib.server import Server
+
+from tests.test_contract import Teams
 
 OPENSSL = shutil.which("openssl")
 
@@ -24,14 +25,52 @@ def make_certificates(directory: Path) -> dict[str, str]:
     def run(*args: str) -> None:
         subprocess.run([OPENSSL, *args], cwd=directory, check=True, capture_output=True)
 
-    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
-        "-days", "1", "-subj", "/CN=Test CA")
+    run(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=Test CA",
+    )
     (directory / "san.ext").write_text("subjectAltName=DNS:teams.test\n")
     for name in ("server", "client"):
-        run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr",
-            "-subj", f"/CN={name}")
-        run("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-            "-out", f"{name}.pem", "-days", "1", "-extfile", "san.ext")
+        run(
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            f"{name}.key",
+            "-out",
+            f"{name}.csr",
+            "-subj",
+            f"/CN={name}",
+        )
+        run(
+            "x509",
+            "-req",
+            "-in",
+            f"{name}.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            f"{name}.pem",
+            "-days",
+            "1",
+            "-extfile",
+            "san.ext",
+        )
     return {path.name: path.read_text() for path in directory.iterdir() if path.suffix in (".pem", ".key")}
 
 
@@ -51,7 +90,7 @@ class TlsTest(unittest.IsolatedAsyncioTestCase):
             server = Server([Teams()])
             await server.start("127.0.0.1", 0, ssl=context)
             self.servers.append(server)
-            self.targets[name] = "127.0.0.1:%d" % server._server.sockets[0].getsockname()[1]
+            self.targets[name] = f"127.0.0.1:{server._server.sockets[0].getsockname()[1]}"
 
     async def asyncTearDown(self):
         for server in self.servers:
@@ -61,9 +100,16 @@ class TlsTest(unittest.IsolatedAsyncioTestCase):
 
     async def test_tls_and_mutual_tls(self):
         def case(case_id, server, **tls):
-            return json.dumps({"id": case_id, "method": "Teams/GetTeam", "requests": [{"city": "A"}],
-                               "target": self.targets[server], "timeout_ms": 5000,
-                               "tls": {"ca_pem": self.pem["ca.pem"], "server_name": "teams.test", **tls}})
+            return json.dumps(
+                {
+                    "id": case_id,
+                    "method": "Teams/GetTeam",
+                    "requests": [{"city": "A"}],
+                    "target": self.targets[server],
+                    "timeout_ms": 5000,
+                    "tls": {"ca_pem": self.pem["ca.pem"], "server_name": "teams.test", **tls},
+                }
+            )
 
         client_cert = {"client_cert_pem": self.pem["client.pem"], "client_key_pem": self.pem["client.key"]}
         out = io.StringIO()
@@ -80,6 +126,7 @@ class TlsTest(unittest.IsolatedAsyncioTestCase):
         self.assertIn("Hostname mismatch", results["wrong_name"]["status"]["message"])
         self.assertEqual(results["mtls"]["responses"], [{"city": "A", "nickname": "Testers"}])
         self.assertNotEqual(results["mtls_without_cert"]["status"]["code"], 0)
+
 
 if __name__ == "__main__":
     unittest.main()

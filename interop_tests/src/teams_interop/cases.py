@@ -101,6 +101,7 @@ class Case:
     server: str | None = None  # a server variant (pki.VARIANTS); None: the plain hooks server
     tls: TlsOptions | None = None
     compression: str | None = None
+    topic: str = ""  # the file it comes from, interop_tests/cases/<topic>.yaml
     # Set only by a lenient load: why this proto cannot express the case (it is not run).
     skipped: str | None = None
 
@@ -253,7 +254,9 @@ def load_topic(path: Path, schema: ProtoSchema, *, lenient: bool = False) -> lis
         for case_name, concrete in _expand(str(name), spec):
             case_id = f"{topic}_{case_name}"
             try:
-                cases.append(_build(case_id, concrete, default_method, schema, lenient))
+                cases.append(
+                    dataclasses.replace(_build(case_id, concrete, default_method, schema, lenient), topic=topic)
+                )
             except (KeyError, TypeError, ValueError, json_format.Error) as error:
                 message = f"unknown method: {error.args[0]}" if isinstance(error, KeyError) else str(error)
                 line = _line_of(yaml.compose(path.read_text(encoding="utf-8")), ["cases", name]) or 1

@@ -94,10 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     compat = commands.add_parser(
         "compat", help="proto compatibility gate: buf breaking + every client version against every server"
     )
-    compat.add_argument("--against", help="git ref to compare with (default: the merge base with main)")
-    compat.add_argument("--json-out", type=Path, help="write the JSON report here")
-    compat.add_argument("--languages", type=languages, help="comma-separated languages (default: all)")
-    compat.add_argument("--cases", default="*", help="comma-separated shell-style patterns of case ids")
+    from teams_interop.compat import command as compat_command
+
+    compat_command.add_arguments(compat)
     return parser
 
 
@@ -264,6 +263,8 @@ def publish(matrix: MatrixRun, catalogue: list[Case], report_dir: Path) -> int:
     stale = [(c.language, p) for c in matrix.clients for p in unmatched_patterns(c, catalogue)]
     for language, pattern in stale:
         print(f"{language}: known_failing.txt pattern {pattern!r} matches no case")
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        print(report.github_annotations(matrix), end="")
     written = write_all(matrix, report_dir)
     print(f"\nreports: {', '.join(str(path) for path in written.values())}")
     return 1 if matrix.failed or stale else 0

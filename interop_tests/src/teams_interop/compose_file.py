@@ -47,8 +47,6 @@ CLIENT_ANCHOR = """\
 x-client: &client
   init: true
   attach: false
-  depends_on:
-    exchange-setup: {condition: service_completed_successfully}
   volumes:
     - exchange:/exchange
   entrypoint:
@@ -130,17 +128,7 @@ def _flow(items: list[str]) -> str:
 
 def render(clients: list[ClientSpec], repo: Path | None = None) -> str:
     repo = repo or paths.layout().repo
-    out = [HEADER, CLIENT_ANCHOR, VARIANT_ANCHOR, "services:", "  exchange-setup:"]
-    # The volume starts root-owned; the client images run unprivileged and must write to it.
-    out += _build(repo / "interop_tests" / "Dockerfile", repo)
-    out += [
-        "    attach: false",
-        "    volumes:",
-        "      - exchange:/exchange",
-        '    entrypoint: ["chmod", "0777", "/exchange"]',
-        "",
-        "  server:",
-    ]
+    out = [HEADER, CLIENT_ANCHOR, VARIANT_ANCHOR, "services:", "  server:"]
     out += _build(repo / "python_server" / "Dockerfile", repo)
     out += [
         "    init: true",
@@ -176,7 +164,14 @@ def render(clients: list[ClientSpec], repo: Path | None = None) -> str:
     ]
     out += [f"      {service}: {{condition: service_healthy}}" for service in pki.COMPOSE_SERVICES.values()]
     out += [f"      {client.language}: {{condition: service_healthy}}" for client in clients]
-    out += ["", "volumes:", "  exchange:", ""]
+    # tmpfs, world-writable: the client images run as unprivileged users, the matrix as root
+    out += [
+        "",
+        "volumes:",
+        "  exchange:",
+        "    driver_opts: {type: tmpfs, device: tmpfs, o: \"mode=1777,size=512m\"}",
+        "",
+    ]
     return "\n".join(out)
 
 

@@ -4,10 +4,13 @@ Each pair in interop_tests/compat/{allowed,breaking}/<name>/ is checked exactly 
 checks a pull request: buf on the two protos, then the server and every client built from each
 version and run across versions (old clients against the new server, new clients against the old
 one, every language, the whole catalogue). A version's builds are shared by every pair that has
-it, and most pairs share their old version, so the set costs minutes, not a build per pair.
+it, and most pairs share their old version (interop_tests/compat/base.proto), so the set costs
+one build per distinct proto. Languages: python, go and node by default (the reference clients);
+TEAMS_COMPAT_LANGUAGES=all (or a comma-separated list) checks others too.
 """
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -17,19 +20,26 @@ import pytest
 
 from teams_interop import paths
 from teams_interop.compat import pairs, report, static, trees
-from teams_interop.compat.check import Outcome, check
+from teams_interop.compat.check import GateResult, check
 from teams_interop.progress import Progress
 
 REPO = paths.layout().repo
 
 PAIRS = pairs.discover()
-_OUTCOMES: dict[str, Outcome] = {}
+_OUTCOMES: dict[str, GateResult] = {}
+_CHOSEN = os.environ.get("TEAMS_COMPAT_LANGUAGES", "python,go,node")
+LANGUAGES = None if _CHOSEN == "all" else [name for name in _CHOSEN.split(",") if name]
 
 
-def outcome_of(pair: pairs.Pair) -> Outcome:
+def outcome_of(pair: pairs.Pair) -> GateResult:
     """The pair's full check, run once per session however many tests look at it."""
     if pair.name not in _OUTCOMES:
-        _OUTCOMES[pair.name] = check(pair.source("old"), pair.source("new"), progress=Progress(quiet=True))
+        _OUTCOMES[pair.name] = check(
+            pair.source("old", LANGUAGES),
+            pair.source("new", LANGUAGES),
+            LANGUAGES,
+            progress=Progress(quiet=True),
+        )
     return _OUTCOMES[pair.name]
 
 
@@ -59,6 +69,24 @@ def test_dynamic_verdict(pair: pairs.Pair) -> None:
     broken = {(b.clients, b.server) for b in outcome.skew.breaks}
     assert broken == {(b.clients, b.server) for b in pair.breaks}, summary
     assert outcome.compatible == (not pair.rules and pair.dynamic == "compatible")
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=[p.name for p in PAIRS])
+def test_the_gate_agrees_with_buf_and_names_source_breaks(pair: pairs.Pair) -> None:
+    """The exit code is buf's verdict (0 clean, 1 breaking) on every pair, never 2; a client whose
+    code no longer builds against the new proto is a source finding, not a reason to stop."""
+    outcome = outcome_of(pair)
+    summary = report.summary(outcome)
+    assert outcome.exit_code() == (1 if pair.rules else 0), summary
+    languages = {c.language for c in outcome.skew.versions["old"].clients} | {
+        f.language for f in outcome.source_findings
+    }
+    expected = {name for name in pair.source_incompatible if name in languages}
+    assert {f.language for f in outcome.source_findings} == expected, summary
+    for finding in outcome.source_findings:
+        assert f"source-incompatible: {finding.folder} " in summary
+    if expected:
+        assert outcome.exit_code(strict_source=True) == 1
 
 
 def interop(*args: str, repo: Path = REPO) -> subprocess.CompletedProcess:

@@ -3,6 +3,7 @@
 import shutil
 from pathlib import Path
 
+from teams_interop.compat import pairs
 from teams_interop.compat.skew import _added_response_fields
 from teams_interop.schema import ProtoSchema
 
@@ -12,7 +13,7 @@ PAIRS = Path(__file__).resolve().parents[2] / "compat"
 def schema_of(pair: str, version: str, tmp_path: Path) -> ProtoSchema:
     directory = tmp_path / pair.replace("/", "_") / version
     directory.mkdir(parents=True)
-    shutil.copy(PAIRS / pair / f"{version}.proto", directory / "teams.proto")
+    shutil.copy(pairs.load(PAIRS / pair).proto(version), directory / "teams.proto")
     return ProtoSchema.compile(directory)
 
 
@@ -45,3 +46,12 @@ def _missing(schema: ProtoSchema, method: str) -> bool:
     except KeyError:
         return True
     return False
+
+
+def test_a_deleted_field_is_one_the_server_lacks(tmp_path) -> None:
+    """Deleting a field is adding it seen from the other side: an old client's nickname is left out
+    against a server whose proto deleted (and reserved) it."""
+    old = schema_of("allowed/field_deleted_reserved", "old", tmp_path)
+    new = schema_of("allowed/field_deleted_reserved", "new", tmp_path)
+    assert _added_response_fields("Teams/GetTeam", old, new) == {"nickname"}
+    assert _added_response_fields("Teams/GetTeam", new, old) == frozenset()

@@ -8,7 +8,7 @@ import pytest
 
 from teams_interop.cases import load_catalogue
 from teams_interop.compat import pairs, report
-from teams_interop.compat.check import Outcome
+from teams_interop.compat.check import GateResult
 from teams_interop.compat.elements import Element, compile_with_source_info, element_at, reaches
 from teams_interop.compat.skew import Break, SkewResult, Version
 from teams_interop.compat.static import Finding, StaticResult
@@ -113,7 +113,7 @@ def test_the_report_names_findings_breaks_and_the_verdict(schema) -> None:
     item = Break("old", "new", "go", "get_team_known_city", {"code": "OK"}, {"code": "UNIMPLEMENTED"})
     skew = skew_result(schema, [item])
     note = FindingNote(finding("RPC_NO_DELETE", wire=True), Element("service", "Teams", "Teams"), ("x",), ("x",))
-    outcome = Outcome(
+    outcome = GateResult(
         old=skew.versions["old"].tree,
         new=skew.versions["new"].tree,
         static=StaticResult("1.74.0", RULES, (note.finding,)),
@@ -151,6 +151,11 @@ def test_every_test_pair_loads_and_the_required_changes_are_there() -> None:
         "breaking/rpc_renamed",
         "breaking/package_added",
         "breaking/unary_made_streaming",
+        "breaking/streaming_made_unary",
+        "breaking/int32_made_int64",
+        "breaking/repeated_made_singular",
+        "breaking/message_renamed",
+        "allowed/rpc_added",
     }
     assert required <= names
 

@@ -203,3 +203,15 @@ def test_markdown_of_a_passing_run_has_no_failures_section() -> None:
     matrix.verdicts = {key: Verdict(Outcome.PASS) for key in matrix.verdicts}
     text = markdown(matrix)
     assert text.startswith("## gRPC interop matrix: ✅ passed") and "### Failures" not in text
+
+
+def test_github_annotations_name_the_case_file_and_the_language() -> None:
+    from teams_interop.reports.text import github_annotations
+
+    matrix = sample_matrix()
+    matrix.process_problems["node"] = ["node: node process 1 exited 1 after its last result"]
+    lines = github_annotations(matrix).splitlines()
+    assert any(
+        line.startswith("::error ") and "title=go::status_message_escapes: go and node differ" in line for line in lines
+    )
+    assert "::error title=node client process::node: node process 1 exited 1 after its last result" in lines

@@ -37,7 +37,7 @@ class PipeProcess(ClientProcess):
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            bufsize=0,
+            bufsize=1 << 16,  # buffered: a 3 MB result line is read in chunks, not byte by byte
             start_new_session=True,  # its own process group: a kill takes its children too
         )
         self.on_kill = on_kill

@@ -40,6 +40,19 @@ class SkewBackend(NativeBackend):
         with _PREPARING:
             super().prepare(clients)
 
+    def prepare_each(self, clients: list[ClientSpec]) -> dict[str, builds.BuildError]:
+        """Like prepare, but a client whose build fails is returned by language, not raised: the
+        others still give the verdict. A missing tool or a server that fails still raises."""
+        with _PREPARING:
+            super().prepare([])  # the server
+            failed = {}
+            for client in clients:
+                try:
+                    super().prepare([client])
+                except builds.BuildError as error:
+                    failed[client.language] = error
+            return failed
+
     def _build_server(self) -> None:
         python = server_python(self.server_dir)
         library = self.work_dir / "server-lib"

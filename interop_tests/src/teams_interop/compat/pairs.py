@@ -1,7 +1,8 @@
 """The test pairs of interop_tests/compat: two versions of teams.proto and what the gate must say.
 
-Each ``allowed/<name>/`` or ``breaking/<name>/`` folder holds ``old.proto``, ``new.proto`` and a
-``case.yaml``:
+Each ``allowed/<name>/`` or ``breaking/<name>/`` folder holds ``new.proto``, a ``case.yaml`` and,
+only when the old version is not the shared ``base.proto`` (today's teams.proto), ``old.proto``.
+Sharing the base means sharing its build: the set costs one build per distinct proto.
 
 ```yaml
 change: TeamResponse.nickname is renamed team_name (same number, same type).
@@ -11,14 +12,15 @@ dynamic:
   verdict: not_observable      # broken | compatible | not_observable | not_observed | not_exercised
   breaks:                      # for broken: exactly the directions that break, each with a hint
     - {clients: old, server: new, hint: '+ "code": "UNIMPLEMENTED"'}
+source: [go]                   # optional: the clients whose code no longer builds against new.proto
 edits:                         # optional: make a version's code match its proto, as a PR would
   new:
     - {file: python_server/teams_server/service.py, replace: "nickname=", with: "team_name="}
 ```
 
-Edits name files relative to the version's tree (python_server/..., clients/<language>/...): the
-clients' contract executors are generic over the descriptors, but their tutorial demos use the
-generated code by name, and Go's must compile.
+Edits name files relative to the version's tree (python_server/..., clients/<language>/...). They
+change the server, as the pull request would; never a client's demo: a demo that uses generated
+code by name (Go's) and no longer compiles is the source finding ``source`` expects.
 
 A hint must occur in one of that direction's diffs, with runs of spaces read as one space.
 """
@@ -54,6 +56,11 @@ class Pair:
     dynamic: str
     breaks: tuple[ExpectedBreak, ...]
     edits: dict[str, tuple[Edit, ...]]  # "old"/"new" -> edits of that version's code
+    source_incompatible: tuple[str, ...] = ()  # languages whose client source no longer builds against new.proto
+
+    def proto(self, label: str) -> Path:
+        own = self.directory / f"{label}.proto"
+        return own if label == "new" or own.is_file() else base_proto()
 
     def source(self, label: str, languages: list[str] | None = None) -> Source:
         """The version ``label`` ("old" or "new"): its proto, today's server and clients, its edits."""
@@ -61,7 +68,7 @@ class Pair:
         return Source(
             label=label,
             description=f"{self.name}/{label}.proto",
-            protos={"teams.proto": self.directory / f"{label}.proto"},
+            protos={"teams.proto": self.proto(label)},
             server=base.server,
             clients=base.clients,
             edits=self.edits.get(label, ()),
@@ -70,6 +77,11 @@ class Pair:
 
 def pairs_dir() -> Path:
     return paths.layout().repo / "interop_tests" / "compat"
+
+
+def base_proto() -> Path:
+    """The old version of every pair without an old.proto."""
+    return pairs_dir() / "base.proto"
 
 
 def discover(folder: Path | None = None) -> list[Pair]:
@@ -93,6 +105,7 @@ def load(directory: Path) -> Pair:
                 label: tuple(Edit(e["file"], e["replace"], e["with"]) for e in edits)
                 for label, edits in (document.get("edits") or {}).items()
             },
+            source_incompatible=tuple(document.get("source") or ()),
         )
     except (OSError, KeyError, TypeError, yaml.YAMLError) as error:
         raise PairError(f"{directory}/case.yaml: {type(error).__name__}: {error}") from error
@@ -114,9 +127,13 @@ def _problems(pair: Pair) -> list[str]:
         problems.append("a breaking pair names the rules that must fire")
     if set(pair.edits) - {"old", "new"}:
         problems.append("edits are keyed by old and new")
-    for label in ("old", "new"):
-        if not (pair.directory / f"{label}.proto").is_file():
-            problems.append(f"{label}.proto is missing")
+    if not (pair.directory / "new.proto").is_file():
+        problems.append("new.proto is missing")
+    old = pair.directory / "old.proto"
+    if old.is_file() and old.read_bytes() == pair.proto("new").read_bytes():
+        problems.append("old.proto equals new.proto")
+    if old.is_file() and base_proto().is_file() and old.read_bytes() == base_proto().read_bytes():
+        problems.append("old.proto equals base.proto: delete it, the base is the default")
     return problems
 
 

@@ -2,30 +2,47 @@
 
 The summary answers, in order: which versions were compared, what buf found (file:line:column,
 rule, and what the wire said about it), which (client version, server version, language)
-combinations saw something change and how (a diff of the views), and the verdict.
+combinations saw something change and how (a diff of the views), which client sources no longer
+build against the new proto, and the verdict. ``annotations`` turns the same findings into GitHub
+workflow commands (``::error file=proto/teams.proto,line=N,col=M::RULE ...``).
 """
 
 from collections import defaultdict
 from typing import Any
 
-from teams_interop.compat.check import Outcome
+from teams_interop.compat.check import GateResult
 from teams_interop.compat.skew import Break
 
 FORMAT = "teams-interop-compat/1"
 CASES_SHOWN = 6  # case ids listed per line; the JSON report has every break with its diff
 
 
-def summary(outcome: Outcome) -> str:
+def summary(outcome: GateResult, strict_source: bool = False) -> str:
     lines = [
         f"interop compat: {outcome.new.description} against {outcome.old.description}",
         f"  old: {outcome.old.version}   new: {outcome.new.version}   (.interop/compat/)",
     ]
     lines += [f"  note: {note}" for note in (*outcome.old.notes, *outcome.new.notes)]
-    lines += ["", *_static(outcome), "", *_dynamic(outcome), "", _verdict(outcome)]
+    lines += ["", *_static(outcome), "", *_dynamic(outcome), "", *_source(outcome, strict_source)]
+    lines += ["", _verdict(outcome, strict_source)]
     return "\n".join(lines)
 
 
-def _static(outcome: Outcome) -> list[str]:
+def _source(outcome: GateResult, strict_source: bool) -> list[str]:
+    level = "error" if strict_source else "warning"
+    found = outcome.source_findings
+    head = "source: the clients' code built against the new proto (demos, contract executors)"
+    if not found:
+        return [head, "  every client builds (or has no [demo] to build)"]
+    lines = [f"{head}: {len(found)} {level}(s){'' if strict_source else ' (--strict-source makes them errors)'}"]
+    for finding in found:
+        lines.append(f"  {level}: {finding.headline}")
+        if finding.target != "demo":
+            lines.append(f"      its language sat out the version-skew run ({finding.version} version)")
+    return lines
+
+
+def _static(outcome: GateResult) -> list[str]:
     found = outcome.static
     head = f"static: buf {found.buf_version} breaking, rules {', '.join(found.rules)} (buf.yaml)"
     if found.clean:
@@ -38,7 +55,7 @@ def _static(outcome: Outcome) -> list[str]:
     return lines
 
 
-def _dynamic(outcome: Outcome) -> list[str]:
+def _dynamic(outcome: GateResult) -> list[str]:
     skew = outcome.skew
     languages = ", ".join(c.language for c in skew.versions["new"].clients)
     lines = [f"dynamic: version skew, native, {languages}: {outcome.dynamic.replace('_', ' ')}"]
@@ -82,24 +99,71 @@ def _breaks(changed: list[Break]) -> list[str]:
     return lines
 
 
-def _verdict(outcome: Outcome) -> str:
+def _verdict(outcome: GateResult, strict_source: bool = False) -> str:
+    source = len(outcome.source_findings)
     if outcome.compatible:
-        return "verdict: compatible"
+        if source and strict_source:
+            return f"verdict: BREAKING: {source} source-incompatible client(s) (--strict-source)"
+        return f"verdict: compatible{f' on the wire; {source} source warning(s)' if source else ''}"
     reasons = []
     if not outcome.static.clean:
         rules = sorted({f.rule for f in outcome.static.findings})
         reasons.append(f"{len(outcome.static.findings)} static finding(s) ({', '.join(rules)})")
     if outcome.skew.breaks:
         reasons.append(f"{len(outcome.skew.breaks)} result(s) changed across versions")
+    if source:
+        reasons.append(f"{source} source-incompatible client(s)")
     return f"verdict: BREAKING: {'; '.join(reasons)}"
 
 
-def to_json(outcome: Outcome) -> dict[str, Any]:
+def annotations(outcome: GateResult, strict_source: bool = False) -> list[str]:
+    """GitHub workflow commands: one per static finding at its spot in the proto, one per
+    direction that broke on the wire, one per source finding."""
+    lines = []
+    for note in outcome.notes:
+        f = note.finding
+        where = f"file={_property(f.path)},line={f.line},col={f.column}"
+        lines.append(f"::error {where}::{_data(f'{f.rule} {f.message} ({note.element}: {note.dynamic})')}")
+    proto = outcome.notes[0].finding.path if outcome.notes else "proto/teams.proto"
+    for clients, server in (("old", "new"), ("new", "old")):
+        changed = [b for b in outcome.skew.breaks if b.clients == clients]
+        if changed:
+            cases = ", ".join(sorted({f"{b.language} {b.case}" for b in changed})[:CASES_SHOWN])
+            direction = f"{clients} clients -> {server} server"
+            text = f"version skew: {direction}: {len(changed)} result(s) changed ({cases})"
+            lines.append(f"::error file={_property(proto)}::{_data(text)}")
+    level = "error" if strict_source else "warning"
+    for finding in outcome.source_findings:
+        lines.append(f"::{level} file={_property(finding.folder)}::{_data(finding.headline)}")
+    return lines
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _property(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def to_json(outcome: GateResult) -> dict[str, Any]:
+    """The wire verdict and every finding; ``source`` lists the source findings (see summary)."""
     skew = outcome.skew
     return {
         "format": FORMAT,
         "verdict": "compatible" if outcome.compatible else "breaking",
         "seconds": outcome.seconds,
+        "source": [
+            {
+                "language": f.language,
+                "folder": f.folder,
+                "target": f.target,
+                "version": f.version,
+                "message": f.headline,
+                "log": f.error,
+            }
+            for f in outcome.source_findings
+        ],
         "old": _tree(outcome.old),
         "new": _tree(outcome.new),
         "static": {

@@ -11,6 +11,7 @@ version and is listed as such. A difference is run a second time before it count
 case that flaked once is reported as unstable rather than as a break.
 """
 
+import dataclasses
 import fnmatch
 import os
 import time
@@ -21,6 +22,7 @@ from teams_interop import compare
 from teams_interop.cases import Case, load_catalogue
 from teams_interop.clients import ClientSpec
 from teams_interop.compat.build import SkewBackend
+from teams_interop.compat.source import SourceFinding, executor_finding
 from teams_interop.compat.trees import Tree
 from teams_interop.contract import Observed
 from teams_interop.matrix import run_matrix, supported
@@ -35,6 +37,14 @@ PARALLEL_RUNS = int(os.environ.get("TEAMS_COMPAT_PARALLEL_RUNS", "2"))
 # Baselines seen, by (tree, languages, case ids): a process that checks many pairs with the same
 # old version (the tests) runs that version's baseline once. Cross-version runs are never reused.
 _BASELINES: dict[tuple, Observations] = {}
+# Every case of a skew run carries a deadline: a client that waits forever for an answer the other
+# version never sends (a streaming RPC made unary) ends DEADLINE_EXCEEDED, a changed result, within
+# seconds. Cases with their own deadline keep it. (The matrix's per-case watchdog bounds the rest.)
+SKEW_DEADLINE_MS = int(os.environ.get("TEAMS_COMPAT_DEADLINE_MS", "10000"))
+
+
+class GateError(RuntimeError):
+    """The gate itself cannot give a verdict (no client builds in one of the versions)."""
 
 
 @dataclass
@@ -82,6 +92,8 @@ class SkewResult:
     # (version, language, case, error): a client that failed a case against its own server
     baseline_errors: list[tuple[str, str, str, str]] = field(default_factory=list)
     identical: bool = False  # old and new are the same code: nothing to run across versions
+    # executors that failed to build in a version: their language sits out the skew run
+    unbuilt: list[SourceFinding] = field(default_factory=list)
 
     def compared(self, clients: str) -> int:
         """How many (language, case) results of this client version were compared."""
@@ -91,7 +103,7 @@ class SkewResult:
 
 def load_version(tree: Tree, languages: list[str] | None, patterns: list[str]) -> Version:
     schema = ProtoSchema.compile(tree.proto)
-    catalogue = [c for c in load_catalogue(schema, lenient=True) if _chosen(c.id, patterns)]
+    catalogue = [_bounded(c) for c in load_catalogue(schema, lenient=True) if _chosen(c.id, patterns)]
     return Version(
         tree=tree,
         schema=schema,
@@ -106,9 +118,7 @@ def run_skew(old: Version, new: Version, progress: Progress) -> SkewResult:
     if old.tree.root == new.tree.root:
         result.identical = True
         return result
-    for version in (old, new):
-        with SkewBackend(progress, server_root=version.tree.root, clients_root=version.tree.root) as backend:
-            backend.prepare(version.clients)
+    _build_versions(old, new, progress, result)
     directions = ((old, new), (new, old))
     seen = _run_all([(x, y, x.cases) for x, y in ((old, old), (new, new), *directions)], progress, result)
     first: dict[str, list[Break]] = {}
@@ -118,6 +128,26 @@ def run_skew(old: Version, new: Version, progress: Progress) -> SkewResult:
         first[clients.label] = _differences(clients, server, clients.cases, own, other)
     _confirm(directions, first, progress, result)
     return result
+
+
+def _build_versions(old: Version, new: Version, progress: Progress, result: SkewResult) -> None:
+    """Builds both versions; a language whose executor fails in either sits out, named."""
+    for version in (old, new):
+        with SkewBackend(progress, server_root=version.tree.root, clients_root=version.tree.root) as backend:
+            failed = backend.prepare_each(version.clients)
+        result.unbuilt += [
+            executor_finding(c, version.label, failed[c.language]) for c in version.clients if c.language in failed
+        ]
+    out = {finding.language for finding in result.unbuilt}
+    for version in (old, new):
+        version.clients = [c for c in version.clients if c.language not in out]
+    if out and not new.clients:
+        first = result.unbuilt[0]
+        raise GateError(f"no client's contract executor builds ({first.headline})")
+
+
+def _bounded(case: Case) -> Case:
+    return case if case.timeout_ms is not None else dataclasses.replace(case, timeout_ms=SKEW_DEADLINE_MS)
 
 
 def _confirm(

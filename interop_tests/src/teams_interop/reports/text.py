@@ -64,3 +64,27 @@ def failures(matrix: MatrixRun) -> str:
         if verdict.outcome.is_failure:
             parts.append(f"--- {language} / {case_id}\n{verdict.explanation}")
     return "\n\n".join(parts)
+
+
+def github_annotations(matrix: MatrixRun) -> str:
+    """GitHub Actions workflow commands: one ::error per failing cell and per failed client process.
+
+    A failing cell points at its case's file (``interop_tests/cases/<topic>.yaml``), titled with the
+    language, so the pull request's "Files changed" view shows it where the case is defined.
+    """
+    lines = []
+    topics = {case.id: case.topic for case in matrix.cases}
+    for (language, case_id), verdict in sorted(matrix.verdicts.items()):
+        if verdict.outcome.is_failure:
+            reason = _escape(verdict.problems[-1] if len(verdict.problems) > 1 else verdict.problems[0])
+            where = f"file=interop_tests/cases/{topics[case_id]}.yaml," if topics.get(case_id) else ""
+            lines.append(f"::error {where}title={language}::{case_id}: {reason}")
+    for language, problems in sorted(matrix.process_problems.items()):
+        lines += [f"::error title={language} client process::{_escape(problem)}" for problem in problems]
+    return "".join(line + "\n" for line in lines)
+
+
+def _escape(text: str) -> str:
+    """Workflow-command data: the first line, with %, CR and LF escaped as GitHub documents."""
+    first = next((part for part in text.splitlines() if part.strip()), text)
+    return first.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")

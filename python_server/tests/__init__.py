@@ -1,1 +1,0 @@
-"""The teams-server tests: a package, so its conftest does not shadow interop_tests/conftest."""
