@@ -72,7 +72,8 @@ machine_cleanup() {
   if [ "${MACHINE_STARTED_ENGINE:-0}" = 1 ]; then bash ci/docker/engine.sh stop || true; fi
 }
 
-# The C++ client builds against Debian's gRPC C++ (clients/cpp/README.md).
-INTEROP_DEBIAN_PACKAGES=(cmake make g++ pkg-config libgrpc++-dev libprotobuf-dev libprotoc-dev nlohmann-json3-dev)
+# The C++ and Ruby clients build on Debian's gRPC (clients/cpp, clients/ruby).
+INTEROP_DEBIAN_PACKAGES=(cmake make g++ pkg-config libgrpc++-dev libprotobuf-dev libprotoc-dev nlohmann-json3-dev
+  ruby ruby-grpc ruby-google-protobuf)
 machine_packages
 if machine_wants_docker "$@"; then machine_docker; fi
