@@ -169,7 +169,7 @@ def render(clients: list[ClientSpec], repo: Path | None = None) -> str:
         "",
         "volumes:",
         "  exchange:",
-        "    driver_opts: {type: tmpfs, device: tmpfs, o: \"mode=1777,size=512m\"}",
+        '    driver_opts: {type: tmpfs, device: tmpfs, o: "mode=1777,size=512m"}',
         "",
     ]
     return "\n".join(out)

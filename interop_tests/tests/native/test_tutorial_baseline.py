@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from teams_interop import paths
 from teams_interop.health import wait_until_serving
 
-BASELINE = Path(__file__).resolve().parent / "baseline"
+BASELINE = paths.layout().repo / "interop_tests" / "baseline"
 TUTORIAL_OUTPUT = (
     "Teams client received: Chicago Jackals\n"
     "Teams client received: Philadelphia Foxes\n"
@@ -47,7 +48,9 @@ def tutorial_dir(tmp_path: Path) -> Path:
 def server_on_50051(tmp_path: Path):
     log_path = tmp_path / "server.log"
     with log_path.open("w") as log:
-        server = subprocess.Popen([sys.executable, "-m", "teams_server", "--port", "50051"], stderr=log)
+        # calls are logged at DEBUG: the test reads the log to see the three calls arrive
+        argv = [sys.executable, "-m", "teams_server", "--port", "50051", "--log-level", "DEBUG"]
+        server = subprocess.Popen(argv, stderr=log)
     try:
         wait_until_serving("localhost:50051", timeout=20)
         yield log_path
