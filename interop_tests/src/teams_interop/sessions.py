@@ -22,6 +22,11 @@ from teams_interop.cases import Case, Variants
 
 WINDOW = 16
 WATCHDOG_SLACK_SECONDS = 5.0  # past a case's deadline before it counts as hung
+# A process's start-up (a JVM, a cold interpreter on a loaded machine) is not a case's fault: a
+# case sent before the process's first answer has its clock start at that answer, and a process
+# that answers nothing at all is declared hung this much later than its cases' limits.
+STARTUP_SECONDS = 30.0
+STARTUP_NOTE = f", after a start-up allowance of {STARTUP_SECONDS:.0f} s: the process never answered"
 GRACE_SECONDS = 5.0  # after stdin closes and the last result, to exit with status 0
 MAX_PROCESSES = 4  # a client that needs more fresh processes than this gets no more
 STDERR_KEPT = 64 * 1024  # characters of stderr kept per process, the tail
@@ -147,6 +152,13 @@ def _drive(session, process, owed: deque, window, slack, grace, on_answer, varia
     """Feeds ``process`` from ``owed`` until it is done, hangs or dies; what it still owes stays."""
     in_flight: dict[str, tuple[Case, float, float]] = {}  # id -> case, sent at, watchdog limit
     stdin_open = True
+    answers_before = len(session.answers)
+    ready_at: list[float] = []  # when this process first answered
+
+    def clock(sent: float) -> float:
+        """When a case's watchdog clock started: at sending, or once the process was up."""
+        return max(sent, ready_at[0]) if ready_at else sent + STARTUP_SECONDS
+
     while True:
         while stdin_open and owed and len(in_flight) < window and _may_send(owed[0], in_flight):
             case = owed.popleft()
@@ -160,7 +172,7 @@ def _drive(session, process, owed: deque, window, slack, grace, on_answer, varia
             _finish(session, process, grace)
             return
         now = time.monotonic()
-        expiry = min((sent + limit for _, sent, limit in in_flight.values()), default=now + 1.0)
+        expiry = min((clock(sent) + limit for _, sent, limit in in_flight.values()), default=now + 1.0)
         try:
             line = process.lines.get(timeout=max(0.01, min(expiry - now, 1.0)))
         except queue.Empty:
@@ -179,15 +191,18 @@ def _drive(session, process, owed: deque, window, slack, grace, on_answer, varia
             return
         if line.strip():
             _record(session, in_flight, line, on_answer)
+            if not ready_at and len(session.answers) > answers_before:
+                ready_at.append(time.monotonic())
         now = time.monotonic()
-        hung = [case_id for case_id, (_, sent, limit) in in_flight.items() if now - sent > limit]
+        hung = [case_id for case_id, (_, sent, limit) in in_flight.items() if now - clock(sent) > limit]
         if hung:
             for case_id in hung:
                 case, sent, limit = in_flight.pop(case_id)
                 session.answers[case_id] = Answer(
                     problem=(
                         f"hung: no result within {limit:.1f} s (its deadline of {case.deadline_ms} ms plus "
-                        f"{slack:.0f} s); the client process was killed and a new one started for the "
+                        f"{slack:.0f} s{'' if ready_at else STARTUP_NOTE});"
+                        " the client process was killed and a new one started for the "
                         f"{len(in_flight) + len(owed)} cases it still owed"
                     ),
                     seconds=_since(sent),
