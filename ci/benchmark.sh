@@ -6,9 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tiers=${1:-all}
 
-clean_native() {
-  rm -rf .interop/native .interop/stamps clients/python/.venv clients/python/gen \
-         clients/go/bin clients/go/gen clients/node/node_modules
+clean_native() {  # every client's build outputs (untracked files) and the harness's stamps
+  git clean -fdxq clients/ servers/
+  rm -rf .interop/native .interop/stamps
 }
 
 clean_docker() {
@@ -31,11 +31,13 @@ echo "| run ($(nproc) cores) | wall time |"
 echo "| --- | --- |"
 if [ "$tiers" = all ] || [ "$tiers" = native ]; then
   clean_native
-  measure "native cold" ./interop run
-  measure "native warm" ./interop run
+  measure "native cold, every language" ./interop run
+  for i in 1 2 3; do measure "native warm, every language ($i)" ./interop run; done
+  for i in 1 2 3; do measure "native warm, python+go+node ($i)" ./interop run --languages python,go,node; done
 fi
 if [ "$tiers" = all ] || [ "$tiers" = docker ]; then
   clean_docker
-  measure "docker cold" ./interop run --backend docker
-  measure "docker warm" ./interop run --backend docker
+  measure "docker cold, every language" ./interop run --backend docker
+  for i in 1 2 3; do measure "docker warm, every language ($i)" ./interop run --backend docker; done
+  for i in 1 2 3; do measure "docker warm, python+go+node ($i)" ./interop run --backend docker --languages python,go,node; done
 fi
