@@ -6,11 +6,10 @@ import grpc
 import pytest
 import teams_pb2
 import teams_pb2_grpc
+from certs import make_pki
 from google.protobuf import descriptor_pool
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
-
-from certs import make_pki
 
 SECRETS = {
     "authorization": "Bearer s3cret-authorization-0001",
