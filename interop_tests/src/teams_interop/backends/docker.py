@@ -7,6 +7,7 @@ with the local images of ci/docker/base-images.sh. The server and the clients sh
 network made for the run; the harness reaches the server through a port published on loopback.
 """
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -171,10 +172,15 @@ class DockerBackend(Backend):
         return PipeProcess(f"{client.language} container {attempt}", docker_run, on_kill=remove)
 
     def close(self) -> None:
-        for container in [*self.variants, self.server]:
-            if container is not None:
-                container.stop(timeout=10)
-                container.remove(force=True)
+        containers = [container for container in [*self.variants, self.server] if container is not None]
+        for container in containers:  # a second SIGTERM skips the server's drain (see native.py)
+            for _ in range(2):
+                with contextlib.suppress(Exception):
+                    container.kill(signal="SIGTERM")
+        for container in containers:
+            with contextlib.suppress(Exception):
+                container.wait(timeout=15)
+            container.remove(force=True)
         self.server, self.variants = None, []
         if self.pki_dir is not None:
             shutil.rmtree(self.pki_dir, ignore_errors=True)

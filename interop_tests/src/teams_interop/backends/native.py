@@ -6,6 +6,7 @@ The server and the clients are built from a *tree*: a folder laid out like the r
 the clients of one proto version can run against the server of another.
 """
 
+import contextlib
 import os
 import re
 import shutil
@@ -151,13 +152,21 @@ class NativeBackend(Backend):
             raise EnvironmentProblem(f"cannot start the {client.language} client `{' '.join(argv)}`: {error}") from None
 
     def close(self) -> None:
-        for process in [self.server, *self.variants]:
-            if process and process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+        # SIGTERM to all first, then a second one: the server's drain (NOT_SERVING for a load
+        # balancer to see) is for deployments; a second SIGTERM skips it, so a test server stops
+        # in its grace period and the servers stop together, not one drain after another.
+        running = [process for process in [self.server, *self.variants] if process and process.poll() is None]
+        for signal_round in range(2):
+            for process in running:
+                with contextlib.suppress(ProcessLookupError):
+                    process.terminate()
+            if signal_round == 0:
+                time.sleep(0.2)
+        for process in running:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
         self.server, self.variants = None, []
         if self.pki_dir is not None:
             shutil.rmtree(self.pki_dir, ignore_errors=True)
