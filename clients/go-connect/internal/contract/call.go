@@ -145,8 +145,14 @@ func (cl *call) run(parent context.Context) Result {
 	if initial.Get("Grpc-Status") != "" {
 		initial = nil // a trailers-only response: what it carried is trailing metadata
 	}
+	status := statusOf(err)
+	if status.Code == int(connect.CodeCanceled) && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		// A server resets the stream (RST_STREAM CANCEL) when the deadline it was sent passes,
+		// racing our own timer: past the deadline that reset is the deadline, as grpc-go reports it.
+		status = &Status{Code: int(connect.CodeDeadlineExceeded), Message: status.Message}
+	}
 	return Result{
-		Status:           statusOf(err),
+		Status:           status,
 		Responses:        responses,
 		InitialMetadata:  encodeMetadata(initial),
 		TrailingMetadata: encodeMetadata(stream.ResponseTrailer()),
