@@ -146,9 +146,10 @@ func (cl *call) run(parent context.Context) Result {
 		initial = nil // a trailers-only response: what it carried is trailing metadata
 	}
 	status := statusOf(err)
-	if status.Code == int(connect.CodeCanceled) && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+	if status.Code == int(connect.CodeCanceled) && cl.cancelAfter < 0 && atDeadline(ctx) {
 		// A server resets the stream (RST_STREAM CANCEL) when the deadline it was sent passes,
-		// racing our own timer: past the deadline that reset is the deadline, as grpc-go reports it.
+		// racing our own timer: a cancel we did not ask for, at the deadline, is the deadline,
+		// as grpc-go reports it.
 		status = &Status{Code: int(connect.CodeDeadlineExceeded), Message: status.Message}
 	}
 	return Result{
@@ -219,6 +220,13 @@ func (cl *call) receive(stream *connect.BidiStreamForClient[dynamicpb.Message, d
 			cancelled = true
 		}
 	}
+}
+
+// atDeadline: the call's deadline has passed or is about to (the server's clock, counting from
+// the grpc-timeout it received, may fire a few milliseconds before ours).
+func atDeadline(ctx context.Context) bool {
+	deadline, ok := ctx.Deadline()
+	return ok && time.Until(deadline) < 50*time.Millisecond
 }
 
 // statusOf turns a call's ending error into its gRPC status. connect.CodeOf maps context
