@@ -1,6 +1,7 @@
 """Waits for a server's standard health service to answer SERVING, in plaintext or over TLS."""
 
 import time
+from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -36,3 +37,28 @@ def wait_until_serving(
             raise RuntimeError(f"the Teams server at {target} did not become healthy: {error!r}") from None
     if reply.status != health_pb2.HealthCheckResponse.SERVING:
         raise RuntimeError(f"the Teams server at {target} reports {reply.status}, not SERVING")
+
+
+def wait_for_target(
+    address: str, ca: Path | None, server_name: str | None, has_health: bool, timeout: float = 30.0
+) -> None:
+    """A live target: connected within ``timeout`` (over TLS with ``ca``, checking
+    ``server_name``), and SERVING when it has a health service."""
+    if ca is None:
+        ready = grpc.insecure_channel(address)
+    else:
+        options = [("grpc.ssl_target_name_override", server_name)] if server_name else []
+        credentials = grpc.ssl_channel_credentials(root_certificates=ca.read_bytes())
+        ready = grpc.secure_channel(address, credentials, options=options)
+    with ready:
+        try:
+            grpc.channel_ready_future(ready).result(timeout=timeout)
+            if has_health:
+                reply = health_pb2_grpc.HealthStub(ready).Check(health_pb2.HealthCheckRequest(), timeout=10)
+        except grpc.FutureTimeoutError:
+            raise RuntimeError(f"no connection within {timeout:.0f}s") from None
+        except grpc.RpcError as error:
+            raise RuntimeError(f"its health service answered {error.code().name}: {error.details()}") from None
+    if has_health and reply.status != health_pb2.HealthCheckResponse.SERVING:
+        status = health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
+        raise RuntimeError(f"its health service says {status}, not SERVING")
