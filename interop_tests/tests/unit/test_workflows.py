@@ -489,3 +489,33 @@ def test_the_run_step_passes_shard_and_target_and_fails_with_the_client(tmp_path
     args = (workspace / "interop.args").read_text()
     assert "run --backend docker --languages go --shard 2/3 --results-out results/go-2.jsonl" in args
     assert "--target" not in args
+
+
+def test_a_target_with_its_ca_and_token_reaches_interop_run_as_files(tmp_path) -> None:
+    """A deploy pipeline's call: the target over TLS with a token, both from secrets."""
+    contexts = {
+        "inputs": {
+            "shards": 1, "proto-path": "proto", "target": "staging.example.com:443",
+            "target-server-name": "teams.example.com", "target-features": "health,reflection",
+            "python-version": "3.11",
+        },
+        "secrets": {
+            "TARGET_CA": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
+            "TARGET_TOKEN": "s3cret",
+        },
+        "matrix": {"language": "go", "shard": 1},
+    }  # fmt: skip
+    document = load(MATRIX)
+    steps = [s for s in document["jobs"]["run"]["steps"] if s.get("name", "").startswith("Run the")]
+    workspace = tmp_path / "repo"
+    workspace.mkdir()
+    fake_interop(workspace, "exit 0\n")
+    job = run_steps(steps, workspace, contexts, "bash")
+    assert job.steps[0].exit_code == 0, job.steps[0].output
+    args = (workspace / "interop.args").read_text().split()
+    assert args[args.index("--target") + 1] == "staging.example.com:443"
+    assert args[args.index("--server-name") + 1] == "teams.example.com"
+    assert args[args.index("--target-features") + 1] == "health,reflection"
+    assert "--tls" in args and "s3cret" not in args  # the token travels in a file, never on argv
+    assert Path(args[args.index("--ca") + 1]).read_text().startswith("-----BEGIN CERTIFICATE-----")
+    assert Path(args[args.index("--token-file") + 1]).read_text() == "s3cret"
