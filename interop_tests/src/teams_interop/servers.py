@@ -26,6 +26,7 @@ FEATURES = frozenset(
         "health",  # grpc.health.v1
         "reflection",  # grpc.reflection.v1alpha and v1
         "compression",  # gzip requests accepted
+        "response_compression",  # x-teams-compress-response: gzip honoured (grpc-js servers cannot)
         "limits",  # the contract's default limits: 4 MiB received, larger requests RESOURCE_EXHAUSTED
     }
 )

@@ -99,6 +99,8 @@ def test_what_a_case_needs_of_a_server_is_read_off_the_case(catalogue) -> None:
     assert catalogue["health_serving"].server_needs == {"health"}
     assert catalogue["limits_request_over_server_limit"].server_needs == {"limits"}  # server_requires
     assert "compression" in catalogue["compression_request_unary"].server_needs
+    assert catalogue["compression_response_unary"].server_needs == {"test_hooks", "response_compression"}
+    assert catalogue["compression_both_bidi"].server_needs == {"test_hooks", "compression", "response_compression"}
 
 
 def test_a_case_the_server_cannot_serve_is_not_applicable_for_every_language(catalogue) -> None:
