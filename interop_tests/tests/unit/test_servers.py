@@ -72,7 +72,7 @@ def test_select_keeps_the_order_given_and_names_what_is_unknown(tmp_path) -> Non
     found = servers.discover()
     assert [s.name for s in servers.select(found, ["go", "python"])] == ["go", "python"]
     assert [s.name for s in servers.select(found, None)] == ["python"]
-    with pytest.raises(servers.ManifestError, match="no server named rust; known: go, python"):
+    with pytest.raises(servers.ManifestError, match="no server named rust; known: go, node, python"):
         servers.select(found, ["rust"])
     with pytest.raises(servers.ManifestError, match="named twice"):
         servers.select(found, ["go", "go"])
