@@ -11,6 +11,7 @@
 // | -------------------------- | --------------------------------------------------------------- |
 // | x-teams-delay-ms           | wait this long before each response message (once, before the   |
 // |                            | response or the status, when the response is not streamed)      |
+// | x-teams-delay-from         | ... but only before the responses from this 0-based index on    |
 // | x-teams-echo-initial*      | echoed back as initial metadata, sent at once                   |
 // | x-teams-echo-trailing*     | echoed back as trailing metadata                                |
 // | x-teams-status-code        | after the normal responses, end the call with this code ...     |
@@ -21,6 +22,7 @@
 const grpc = require('@grpc/grpc-js');
 
 const DELAY = 'x-teams-delay-ms';
+const DELAY_FROM = 'x-teams-delay-from';
 const ECHO_INITIAL = 'x-teams-echo-initial';
 const ECHO_TRAILING = 'x-teams-echo-trailing';
 const STATUS_CODE = 'x-teams-status-code';
@@ -85,6 +87,7 @@ function parse(metadata) {
   const problems = [];
   const hooks = {
     delayMs: 0,
+    delayFrom: 0, // the 0-based index of the first response message the delay precedes
     initial: new grpc.Metadata(),
     trailing: new grpc.Metadata(),
     status: undefined,
@@ -95,6 +98,12 @@ function parse(metadata) {
   };
   if (last(DELAY) !== undefined) {
     hooks.delayMs = number(text(last(DELAY)), DELAY, problems);
+  }
+  if (last(DELAY_FROM) !== undefined) {
+    hooks.delayFrom = number(text(last(DELAY_FROM)), DELAY_FROM, problems);
+    if (hooks.delayFrom < 0) {
+      problems.push(`${DELAY_FROM} must not be negative, got ${pyRepr(text(last(DELAY_FROM)))}`);
+    }
   }
   const code = last(STATUS_CODE);
   if (code !== undefined) {
@@ -151,13 +160,14 @@ function interceptor(methodDescriptor, call) {
   const streamed = methodDescriptor.responseStream;
   let hooks;
   let queue = Promise.resolve();
+  let sent = 0; // response messages so far: the index of the next one
   let paused = false; // a response that is not streamed waits once
   let over = false;
   const timers = new Set();
 
-  const pause = () =>
+  const pause = (index) =>
     new Promise((resolve) => {
-      if (hooks.delayMs <= 0 || over) {
+      if (hooks.delayMs <= 0 || index < hooks.delayFrom || over) {
         resolve();
         return;
       }
@@ -213,7 +223,8 @@ function interceptor(methodDescriptor, call) {
       });
     },
     sendMessage(message, next) {
-      queue = queue.then(pause).then(() => {
+      const index = sent++;
+      queue = queue.then(() => pause(index)).then(() => {
         paused = true;
         if (over) {
           return;
@@ -230,7 +241,7 @@ function interceptor(methodDescriptor, call) {
     },
     sendStatus(status, next) {
       queue = queue
-        .then(() => (streamed || paused ? undefined : pause()))
+        .then(() => (streamed || paused ? undefined : pause(0)))
         .then(() => {
           if (!over) {
             over = true;

@@ -27,6 +27,11 @@ test('malformed hook values are named as Python names them', () => {
     ]],
     [['x-teams-compress-response', 'br'],
       ["x-teams-compress-response must be one of ['deflate', 'gzip', 'identity'], got 'br'"]],
+    [['x-teams-delay-from', '-1'], ["x-teams-delay-from must not be negative, got '-1'"]],
+    [['x-teams-delay-from', 'x', 'x-teams-delay-ms', 'y'], [
+      "x-teams-delay-ms must be an integer, got 'y'",
+      "x-teams-delay-from must be an integer, got 'x'",
+    ]],
     [['x-teams-delay-ms', ' 1_0 '], []],
   ];
   for (const [pairs, want] of cases) {
