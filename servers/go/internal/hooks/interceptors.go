@@ -15,6 +15,7 @@ func Unary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.U
 	if err := h.begin(ctx); err != nil {
 		return nil, err
 	}
+	defer h.report(ctx)
 	if err := h.pause(ctx); err != nil {
 		return nil, err
 	}
@@ -38,6 +39,7 @@ func Stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler 
 	if err := h.begin(ctx); err != nil {
 		return err
 	}
+	defer h.report(ctx)
 	if info.IsServerStream {
 		ss = &pausingStream{ServerStream: ss, hooks: h}
 	} else if err := h.pause(ctx); err != nil {
