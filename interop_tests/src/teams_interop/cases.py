@@ -37,6 +37,7 @@ from teams_interop.schema import ProtoSchema, canonical
 
 CODES = {code.name: code.value[0] for code in grpc.StatusCode}
 CODE_NAMES = {number: name for name, number in CODES.items()}
+HOOK_PREFIX = "x-teams-"  # the test hooks' metadata keys (SERVER-CONTRACT.md)
 HEALTH_SERVICE = "grpc.health.v1.Health"
 # Every case has a deadline: its own ``timeout_ms``, or this one, sent to the client; the
 # harness's watchdog (sessions.py) outlives it by a few seconds.
@@ -83,6 +84,9 @@ class Variants:
 
     targets: dict[str, str] = field(default_factory=dict)
     pki: Pki | None = None
+    # A live target's own: the `tls` object and metadata (its token) every plain case carries.
+    tls: dict[str, str] | None = None
+    metadata: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,8 @@ class Case:
     server: str | None = None  # a server variant (pki.VARIANTS); None: the plain hooks server
     tls: TlsOptions | None = None
     compression: str | None = None
+    # The server features it needs (servers.FEATURES): read off the case, plus `server_requires`.
+    server_needs: frozenset[str] = frozenset()
     topic: str = ""  # the file it comes from, interop_tests/cases/<topic>.yaml
     # Set only by a lenient load: why this proto cannot express the case (it is not run).
     skipped: str | None = None
@@ -124,6 +130,8 @@ class Case:
             "path": self.path,
             "compression": self.compression,
         }
+        if variants is not None and variants.tls is not None and not self.server:
+            optional["tls"] = variants.tls
         if self.server and variants is not None:
             if self.server not in variants.targets:
                 raise RuntimeError(f"{self.id}: the {self.server} server variant was not started")
@@ -134,6 +142,8 @@ class Case:
         return line
 
     def _metadata(self, variants: Variants | None) -> dict[str, list[str]]:
+        if variants is not None and variants.metadata:
+            return {**variants.metadata, **self.metadata}
         if variants is None or variants.pki is None:
             return self.metadata
         tokens = {
@@ -325,6 +335,7 @@ def _build(case_id: str, spec: dict, default_method: str | None, schema: ProtoSc
         "server",
         "tls",
         "compression",
+        "server_requires",
     }
     if unknown := set(spec) - known:
         raise ValueError(f"unknown keys {sorted(unknown)}")
@@ -358,7 +369,11 @@ def _build(case_id: str, spec: dict, default_method: str | None, schema: ProtoSc
         compression=spec.get("compression"),
         **_variant(spec),
     )
-    return dataclasses.replace(case, requires=case.requires | features_used(case, schema))
+    return dataclasses.replace(
+        case,
+        requires=case.requires | features_used(case, schema),
+        server_needs=frozenset(spec.get("server_requires", [])) | server_features_used(case),
+    )
 
 
 def _variant(spec: dict) -> dict[str, Any]:
@@ -429,6 +444,20 @@ def _metadata(spec: dict) -> dict[str, list[str]]:
 
 def _as_list(value: Any) -> list:
     return value if isinstance(value, list) else [value]
+
+
+def server_features_used(case: Case) -> frozenset[str]:
+    """The server features a case exercises, read off the case itself (servers.FEATURES)."""
+    used = set()
+    if any(key.startswith(HOOK_PREFIX) for key in case.metadata):
+        used.add("test_hooks")
+    if case.server is not None:
+        used.add(case.server)  # tls, mtls or token: a variant the harness must start
+    if case.method.startswith(HEALTH_SERVICE + "/"):
+        used.add("health")
+    if case.compression is not None:
+        used.add("compression")
+    return frozenset(used)
 
 
 def features_used(case: Case, schema: ProtoSchema) -> frozenset[str]:

@@ -1,7 +1,10 @@
 """``interop``: run the matrix from a terminal or a CI log and print the language x case table.
 
-interop run [--backend B] [--languages L,..] [--cases PATTERN] [--shard K/N]
+interop run [--backend B] [--languages L,..] [--servers S,..] [--cases PATTERN] [--shard K/N]
             [--results-out FILE] [--report-dir DIR] [--clients-dir DIR]
+interop run --target HOST:PORT [--tls --ca FILE [--server-name NAME]] [--token-file FILE]
+            [--target-features F,..] ...         the clients against a server already running
+interop servers [--json]                               list the server manifests
 interop report --results FILE... [--report-dir DIR]   merge runs (shards, CI jobs) and judge
 interop cases                                          list the catalogue (validated)
 interop clients [--json]                               list the client manifests
@@ -23,10 +26,18 @@ from pathlib import Path
 
 from teams_interop import clients as client_manifests
 from teams_interop import paths
+from teams_interop import servers as server_manifests
 from teams_interop.backends import EnvironmentProblem, make_backend
 from teams_interop.builds import BuildError
 from teams_interop.cases import Case, CatalogueError, load_catalogue
-from teams_interop.matrix import MatrixRun, judge_matrix, run_matrix, shard, unmatched_patterns
+from teams_interop.matrix import (
+    MatrixRun,
+    judge_matrix,
+    name_server_differences,
+    run_servers,
+    shard,
+    unmatched_patterns,
+)
 from teams_interop.progress import Progress
 from teams_interop.reports import text as report
 from teams_interop.reports import write_all
@@ -36,6 +47,7 @@ from teams_interop.schema import ProtoSchema
 FAILURES = (
     CatalogueError,
     client_manifests.ManifestError,
+    server_manifests.ManifestError,
     EnvironmentProblem,
     BuildError,
     ResultsError,
@@ -62,6 +74,32 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the interop matrix and print the table")
     run.add_argument("--backend", choices=["native", "docker", "compose"], default="native")
     run.add_argument("--languages", type=languages, help="comma-separated languages (default: all in clients/)")
+    run.add_argument(
+        "--servers",
+        type=languages,
+        help="comma-separated servers (python_server/, servers/*/): every client against each (default: python)",
+    )
+    live = run.add_argument_group("a live target: a server already running, started by nobody here")
+    live.add_argument("--target", metavar="HOST:PORT", help="run the clients against this address")
+    live.add_argument("--tls", action="store_true", help="call the target over TLS (needs --ca)")
+    live.add_argument("--ca", type=Path, metavar="FILE", help="the PEM CA that signed the target's certificate")
+    live.add_argument("--server-name", metavar="NAME", help="the name its certificate must match (default: HOST)")
+    live.add_argument(
+        "--token-file", type=Path, metavar="FILE", help="send 'authorization: Bearer <file>' on every call"
+    )
+    live.add_argument(
+        "--target-wait",
+        type=float,
+        metavar="SECONDS",
+        help="how long the target may take to answer at first, e.g. just deployed (default: 30)",
+    )
+    live.add_argument(
+        "--target-features",
+        type=languages,
+        metavar="F,..",
+        help=f"what the target offers (default: {','.join(sorted(server_manifests.TARGET_FEATURES))}); "
+        f"known: {','.join(sorted(server_manifests.FEATURES))}",
+    )
     run.add_argument("--cases", default="*", help="comma-separated shell-style patterns of case ids (default: all)")
     run.add_argument(
         "--clients-dir",
@@ -83,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("--clients-dir", type=Path, help="client folders to expect (default: the repo's clients/)")
     merge.add_argument("--report-dir", type=Path, help="default: .interop/reports/latest")
     commands.add_parser("cases", help="list the case ids of the catalogue")
+    server_listing = commands.add_parser("servers", help="list the server manifests (python_server/, servers/*/)")
+    server_listing.add_argument("--json", action="store_true", help="as JSON, e.g. for a CI job matrix")
     listing = commands.add_parser("clients", help="list the client manifests (clients/*/client.toml)")
     listing.add_argument("--json", action="store_true", help="as JSON, e.g. for a CI job matrix")
     listing.add_argument("--clients-dir", type=Path, help="a folder of client folders (default: clients/)")
@@ -118,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "clients":
             return list_clients(args)
+        if args.command == "servers":
+            return list_servers(args)
         if args.command == "compose":
             return compose(args)
         if args.command == "conformance":
@@ -163,6 +205,68 @@ def list_clients(args) -> int:
         for client in found:
             print(f"{client.language:<16} {client.summary}")
     return 0
+
+
+def list_servers(args) -> int:
+    found = server_manifests.discover()
+    if args.json:
+        repo = paths.layout().repo
+        print(
+            json.dumps(
+                [
+                    {
+                        "name": s.name,
+                        "directory": _relative(s.directory, repo),
+                        "dockerfile": _relative(s.directory / s.docker.dockerfile, repo),
+                        "image": s.image,
+                        "features": sorted(s.features),
+                        "summary": s.summary,
+                    }
+                    for s in found
+                ]
+            )
+        )
+    else:
+        for server in found:
+            print(f"{server.name:<16} {server.summary}")
+    return 0
+
+
+def live_target(args) -> server_manifests.LiveTarget | None:
+    """The --target options as a LiveTarget, each mistake one line (exit 2)."""
+    options = ("tls", "ca", "server_name", "token_file", "target_features", "target_wait")
+    given = [name for name in options if getattr(args, name) is not None and getattr(args, name) is not False]
+    if not args.target:
+        if given:
+            flags = ", ".join("--" + name.replace("_", "-") for name in given)
+            raise ValueError(f"{flags}: only with --target HOST:PORT")
+        return None
+    if args.servers:
+        raise ValueError("--target runs against a server already running: leave out --servers")
+    host, _, port = args.target.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"--target takes HOST:PORT, like staging.example.com:443; got {args.target!r}")
+    if args.tls != (args.ca is not None):
+        raise ValueError("--tls needs --ca FILE (the clients trust only the CA they are given), and --ca needs --tls")
+    if args.server_name and not args.tls:
+        raise ValueError("--server-name is the name of the target's TLS certificate: it needs --tls")
+    for flag, path in (("--ca", args.ca), ("--token-file", args.token_file)):
+        if path is not None and not path.is_file():
+            raise ValueError(f"{flag} {path}: no such file")
+    if args.target_wait is not None and not 0 < args.target_wait <= 600:
+        raise ValueError(f"--target-wait takes 0 < SECONDS <= 600, got {args.target_wait}")
+    features = frozenset(args.target_features) if args.target_features is not None else None
+    if features is not None and (unknown := features - server_manifests.FEATURES):
+        known = ", ".join(sorted(server_manifests.FEATURES))
+        raise ValueError(f"--target-features: unknown {', '.join(sorted(unknown))}; known: {known}")
+    return server_manifests.LiveTarget(
+        address=args.target,
+        features=features if features is not None else server_manifests.TARGET_FEATURES,
+        ca=args.ca,
+        server_name=args.server_name,
+        token_file=args.token_file,
+        wait_seconds=args.target_wait or server_manifests.TARGET_WAIT_SECONDS,
+    )
 
 
 def _relative(path: Path, repo: Path) -> str:
@@ -221,50 +325,74 @@ def run(args, schema: ProtoSchema, catalogue: list[Case]) -> int:
         cases = shard(cases, args.shard)
     if not cases:
         raise CatalogueError(f"no case id matches {args.cases!r}")
-    with Progress() as progress, make_backend(args.backend, progress) as backend:
-        matrix = run_matrix(backend, chosen, cases, schema, progress)
+    target = live_target(args)
+    under_test = [target] if target else server_manifests.select(server_manifests.discover(), args.servers)
+    with Progress() as progress:
+        runs = run_servers(
+            lambda server: make_backend(args.backend, progress, server), under_test, chosen, cases, schema, progress
+        )
     if args.results_out:
-        write_results(matrix, args.results_out, args.shard)
-    return publish(matrix, catalogue, args.report_dir)
+        write_results(runs, args.results_out, args.shard)
+    return publish(runs, catalogue, args.report_dir)
 
 
 def merge_and_report(args, catalogue: list[Case]) -> int:
-    case_ids, results, backends, sessions = read_results(args.results)
+    merged = read_results(args.results)
     known = {case.id for case in catalogue}
-    if unknown := sorted(case_ids - known):
+    if unknown := sorted(merged.case_ids - known):
         raise ResultsError(f"the results name cases the catalogue does not have: {', '.join(unknown[:5])}")
     wanted = args.languages or [c.language for c in client_manifests.discover(args.clients_dir)]
     clients = client_manifests.select(client_manifests.discover(args.clients_dir), wanted)
-    matrix = MatrixRun(
-        backend="+".join(sorted(backends)),
-        clients=clients,
-        results=results,
-        cases=[case for case in catalogue if case.id in case_ids],
-        sessions=sessions,
-    )
-    for client in clients:  # a language whose job died must not leave the headline green
-        problems = list(sessions[client.language].problems) if client.language in sessions else []
-        if client.language not in results:
-            problems.append(f"{client.language}: no results (did its job or shard run?)")
-        matrix.process_problems[client.language] = problems
-    return publish(judge_matrix(matrix), catalogue, args.report_dir)
+    runs = []
+    for server in merged.servers.values():
+        matrix = MatrixRun(
+            backend="+".join(sorted(merged.backends)),
+            clients=clients,
+            results=server.results,
+            cases=[case for case in catalogue if case.id in merged.case_ids],
+            sessions=server.sessions,
+            server=server.name,
+            server_features=server.features,
+            live=server.live,
+            target=server.target,
+        )
+        for client in clients:  # a language whose job died must not leave the headline green
+            session = server.sessions.get(client.language)
+            problems = list(session.problems) if session else []
+            if client.language not in server.results and matrix.applicable(matrix.cases):
+                problems.append(f"{client.language}: no results against {server.name} (did its job or shard run?)")
+            matrix.process_problems[client.language] = problems
+        runs.append(judge_matrix(matrix))
+    return publish(name_server_differences(runs), catalogue, args.report_dir)
 
 
-def publish(matrix: MatrixRun, catalogue: list[Case], report_dir: Path) -> int:
-    """Prints the table, summary and failures; writes the report files; returns the exit code."""
-    print(report.table(matrix))
-    print()
-    print(report.summary(matrix))
-    print(report.processes(matrix))
-    if matrix.failed:
-        print("\n" + report.failures(matrix))
-        if tails := report.stderr_tails(matrix):
-            print("\n" + tails)
-    stale = [(c.language, p) for c in matrix.clients for p in unmatched_patterns(c, catalogue)]
+def publish(runs: list[MatrixRun], catalogue: list[Case], report_dir: Path) -> int:
+    """Prints each server's table, summary and failures (and the client x server grid when there
+    are several servers); writes the report files; returns the exit code."""
+    many = len(runs) > 1
+    for matrix in runs:
+        if many:
+            print(f"=== against the {matrix.server} server ===")
+        print(report.table(matrix))
+        print()
+        print(report.summary(matrix))
+        print(report.processes(matrix))
+        print()
+    if many:
+        print(report.server_grid(runs) + "\n")
+    for matrix in runs:
+        if matrix.failed:
+            print(report.failures(matrix, server=matrix.server if many else ""))
+            if tails := report.stderr_tails(matrix):
+                print("\n" + tails)
+            print()
+    clients = runs[0].clients
+    stale = [(c.language, p) for c in clients for p in unmatched_patterns(c, catalogue)]
     for language, pattern in stale:
         print(f"{language}: known_failing.txt pattern {pattern!r} matches no case")
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        print(report.github_annotations(matrix), end="")
-    written = write_all(matrix, report_dir)
-    print(f"\nreports: {', '.join(str(path) for path in written.values())}")
-    return 1 if matrix.failed or stale else 0
+        for matrix in runs:
+            print(report.github_annotations(matrix, server=matrix.server if many else ""), end="")
+    written = write_all(runs, report_dir)
+    print(f"reports: {', '.join(str(path) for path in written.values())}")
+    return 1 if any(matrix.failed for matrix in runs) or stale else 0

@@ -26,6 +26,7 @@ class Outcome(enum.Enum):
     KNOWN_FAILING = "known-failing"  # failed, and the client lists it: reported, not fatal
     STALE = "stale"  # listed as known-failing but passed: the list must be updated
     UNSUPPORTED = "unsupported"  # needs a feature the client does not declare
+    NOT_APPLICABLE = "not-applicable"  # needs what the server or target does not offer (test hooks...)
 
     @property
     def is_failure(self) -> bool:
@@ -40,7 +41,7 @@ class Outcome(enum.Enum):
     @property
     def heading(self) -> str:
         """The plural heading of a per-language count."""
-        return {"pass": "passed", "fail": "failed"}.get(self.value, self.value)
+        return {"pass": "passed", "fail": "failed", "not-applicable": "not applicable"}.get(self.value, self.value)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Waits for a server's standard health service to answer SERVING, in plaintext or over TLS."""
 
 import time
+from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -36,3 +37,35 @@ def wait_until_serving(
             raise RuntimeError(f"the Teams server at {target} did not become healthy: {error!r}") from None
     if reply.status != health_pb2.HealthCheckResponse.SERVING:
         raise RuntimeError(f"the Teams server at {target} reports {reply.status}, not SERVING")
+
+
+def wait_for_target(
+    address: str, ca: Path | None, server_name: str | None, has_health: bool, timeout: float = 30.0
+) -> None:
+    """A live target: answering within ``timeout`` (over TLS with ``ca``, checking
+    ``server_name``), and SERVING when it has a health service. A target without one must still
+    answer the health call with some status (UNIMPLEMENTED), which proves the connection."""
+    if ca is None:
+        ready = grpc.insecure_channel(address)
+    else:
+        options = [("grpc.ssl_target_name_override", server_name)] if server_name else []
+        credentials = grpc.ssl_channel_credentials(root_certificates=ca.read_bytes())
+        ready = grpc.secure_channel(address, credentials, options=options)
+    deadline = time.monotonic() + timeout
+    with ready:
+        while True:
+            try:
+                reply = health_pb2_grpc.HealthStub(ready).Check(health_pb2.HealthCheckRequest(), timeout=5)
+                break
+            except grpc.RpcError as error:
+                code = error.code()
+                if code not in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+                    if has_health:
+                        raise RuntimeError(f"its health service answered {code.name}: {error.details()}") from None
+                    return  # it answered: reachable, and it has no health service
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"not answering within {timeout:.0f}s: {code.name}: {error.details()}") from None
+                time.sleep(0.5)
+    if has_health and reply.status != health_pb2.HealthCheckResponse.SERVING:
+        status = health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
+        raise RuntimeError(f"its health service says {status}, not SERVING")

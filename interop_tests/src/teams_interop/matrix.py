@@ -1,10 +1,15 @@
-"""Runs every client over the cases it supports, one session per language, and judges the results.
+"""Runs every client over the cases it supports against one server, one session per language,
+and judges the results; ``run_servers`` does so for each server of a client x server matrix.
 
 The server starts while the clients build: both are waits, and the server needs none of them.
+A case that needs what the server does not offer (test hooks against a live target, a TLS
+variant a server cannot start) is *not applicable* there: no client runs it, nobody is blamed.
 """
 
+import dataclasses
 import fnmatch
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -15,6 +20,7 @@ from teams_interop.compare import Outcome, Verdict, judge
 from teams_interop.contract import Observed, parse_result
 from teams_interop.progress import Progress
 from teams_interop.schema import ProtoSchema
+from teams_interop.servers import LiveTarget, ServerSpec
 from teams_interop.sessions import Session, run_session
 
 
@@ -29,6 +35,21 @@ class MatrixRun:
     # language -> what failed about its client process itself (exit status, lingering, hangs)
     process_problems: dict[str, list[str]] = field(default_factory=dict)
     phases: dict[str, float] = field(default_factory=dict)  # phase name -> seconds
+    server: str = "python"  # the server's manifest name, or "target" for a live one
+    # What the server offers (servers.FEATURES); None: everything (results from before servers).
+    server_features: frozenset[str] | None = None
+    live: bool = False  # a live target the harness did not start
+    target: str = ""  # a live target's address and transport, as the report shows it
+
+    def not_applicable(self, case: Case) -> str | None:
+        """Why ``case`` cannot run against this server, or None."""
+        if self.server_features is None or not (missing := case.server_needs - self.server_features):
+            return None
+        where = "this target" if self.live else f"the {self.server} server"
+        return f"not applicable to {where}: the case needs {', '.join(sorted(missing))}"
+
+    def applicable(self, cases: list[Case]) -> list[Case]:
+        return [case for case in cases if self.not_applicable(case) is None]
 
     def verdict(self, language: str, case_id: str) -> Verdict:
         return self.verdicts[(language, case_id)]
@@ -57,13 +78,25 @@ def unmatched_patterns(client: ClientSpec, catalogue: list[Case]) -> list[str]:
     return [p for p in client.known_failing if not any(fnmatch.fnmatchcase(i, p) for i in ids)]
 
 
+def describe_server(server: ServerSpec | LiveTarget) -> dict:
+    """The MatrixRun fields that say which server a run was against."""
+    live = isinstance(server, LiveTarget)
+    detail = server.describe() if live else ""
+    return {"server": server.name, "server_features": server.features, "live": live, "target": detail}
+
+
 def run_matrix(
     backend: Backend, clients: list[ClientSpec], cases: list[Case], schema: ProtoSchema, progress: Progress
 ) -> MatrixRun:
-    matrix = MatrixRun(backend=backend.name, cases=cases, clients=clients)
+    target = backend.live
+    if target is not None and target.tls:  # every call goes over TLS: a client without it cannot
+        cases = [dataclasses.replace(case, requires=case.requires | {"tls"}) for case in cases]
+    matrix = MatrixRun(backend=backend.name, cases=cases, clients=clients, **describe_server(backend.server_under_test))
+    runnable = matrix.applicable(cases)
     started = time.monotonic()
     backend.prepare_server()
-    matrix.phases["server build"] = time.monotonic() - started
+    if target is None:
+        matrix.phases["server build"] = time.monotonic() - started
     with ThreadPoolExecutor(max_workers=1) as server_thread:
         server = server_thread.submit(_timed, backend.start_server)
         clients_started = time.monotonic()
@@ -71,14 +104,14 @@ def run_matrix(
         matrix.phases["client builds"] = time.monotonic() - clients_started
         matrix.phases["server start"] = server.result()
     # Server variants (TLS, mTLS, token) start only when a chosen case needs one.
-    needed = {case.server for client in clients for case in supported(client, cases) if case.server}
+    needed = {case.server for client in clients for case in supported(client, runnable) if case.server}
     variants_started = time.monotonic()
     variants = backend.start_variants(needed)
-    if needed:
+    if needed and target is None:
         matrix.phases["server variants"] = time.monotonic() - variants_started
 
     def run_one(client: ClientSpec) -> Session:
-        own_cases = supported(client, cases)
+        own_cases = supported(client, runnable)
         total, answered = len(own_cases), [0]
         progress.step(client.language, f"running {total} cases")
 
@@ -101,13 +134,53 @@ def run_matrix(
     with ThreadPoolExecutor(max_workers=max(1, len(clients))) as pool:
         for client, session in zip(clients, pool.map(run_one, clients), strict=True):
             matrix.sessions[client.language] = session
-            matrix.results[client.language] = observe(session, supported(client, cases), schema)
+            matrix.results[client.language] = observe(session, supported(client, runnable), schema)
             matrix.process_problems[client.language] = list(session.problems)
     matrix.phases["cases"] = time.monotonic() - cases_started
     judging = time.monotonic()
     judge_matrix(matrix)
     matrix.phases["judging"] = time.monotonic() - judging
     return matrix
+
+
+def run_servers(
+    backends: Callable[[ServerSpec | LiveTarget], Backend],
+    servers: list[ServerSpec | LiveTarget],
+    clients: list[ClientSpec],
+    cases: list[Case],
+    schema: ProtoSchema,
+    progress: Progress,
+) -> list[MatrixRun]:
+    """Every client against every server, one server after another (the clients build once:
+    the second server finds them up to date); then a cell that passes against one server and
+    fails against another says so."""
+    runs = []
+    for server in servers:
+        if len(servers) > 1:
+            progress.step("servers", f"against the {server.name} server")
+        with backends(server) as backend:
+            runs.append(run_matrix(backend, clients, cases, schema, progress))
+    return name_server_differences(runs)
+
+
+def name_server_differences(runs: list[MatrixRun]) -> list[MatrixRun]:
+    """Adds to each failing cell the servers against which the same client passes the case."""
+    for run in runs:
+        for key, verdict in run.verdicts.items():
+            if not verdict.outcome.is_failure:
+                continue
+            passing = [
+                other.server
+                for other in runs
+                if other is not run and key in other.verdicts and other.verdicts[key].outcome is Outcome.PASS
+            ]
+            if passing:
+                note = (
+                    f"the servers differ: {key[0]} passes this case against {', '.join(passing)} "
+                    f"and fails it against {run.server}"
+                )
+                run.verdicts[key] = Verdict(verdict.outcome, (*verdict.problems, note))
+    return runs
 
 
 def _timed(step) -> float:
@@ -120,6 +193,10 @@ def judge_matrix(matrix: MatrixRun) -> MatrixRun:
     """Fills in every verdict from the results, which may come from one run or many merged."""
     missing = Observed(error="no result for this case: was every shard and language run?")
     for case in matrix.cases:
+        if reason := matrix.not_applicable(case):
+            for client in matrix.clients:
+                matrix.verdicts[(client.language, case.id)] = Verdict(Outcome.NOT_APPLICABLE, (reason,))
+            continue
         by_language = {
             client.language: matrix.results.get(client.language, {}).get(case.id, missing)
             for client in matrix.clients

@@ -35,17 +35,17 @@ def test_junit_counts_per_language_and_in_total(tmp_path: Path) -> None:
     # 15 judged cells plus one "client process" testcase per language
     assert [root.get(key) for key in ("tests", "failures", "errors", "skipped")] == ["21", "2", "0", "3"]
     suites = {suite.get("name"): suite for suite in root.iter("testsuite")}
-    assert list(suites) == ["python", "go", "node"]
+    assert list(suites) == ["python@python", "go@python", "node@python"]  # client@server
     for language, counts in EXPECTED_COUNTS.items():
-        suite = suites[language]
+        suite = suites[f"{language}@python"]
         assert int(suite.get("tests")) == sum(counts.values()) + 1 == len(suite.findall("testcase"))
         failures = counts["fail"] + counts["stale"]
         assert int(suite.get("failures")) == failures == len(suite.findall("*/failure"))
         assert int(suite.get("skipped")) == counts["unsupported"] + counts["known-failing"]
         assert len(suite.findall("*/skipped")) == int(suite.get("skipped"))
-    assert suites["go"].get("time") == "1.250"  # the language's session time
+    assert suites["go@python"].get("time") == "1.250"  # the language's session time
     assert _testcase(root, "go", "get_team_known_city").get("time") == "0.250"  # each case's own time
-    assert suites["go"].find("system-err").text == "go: dialing 127.0.0.1:50051\n"  # stderr, pass or fail
+    assert suites["go@python"].find("system-err").text == "go: dialing 127.0.0.1:50051\n"  # stderr, pass or fail
 
 
 def test_junit_a_failed_client_process_is_a_failing_testcase(tmp_path: Path) -> None:
@@ -55,15 +55,15 @@ def test_junit_a_failed_client_process_is_a_failing_testcase(tmp_path: Path) -> 
     assert process.get("message") == "node: node process 1 exited 1 after its last result"
 
 
-def test_junit_testcases_are_language_and_case_id(tmp_path: Path) -> None:
+def test_junit_testcases_are_client_at_server_and_case_id(tmp_path: Path) -> None:
     root = _junit(tmp_path)
     names = {(tc.get("classname"), tc.get("name")) for tc in root.iter("testcase")}
-    assert ("go", "get_team_known_city") in names and ("node", "cancel_stream_after_one") in names
+    assert ("go@python", "get_team_known_city") in names and ("node@python", "cancel_stream_after_one") in names
 
 
 def _testcase(root: ET.Element, language: str, case_id: str) -> ET.Element:
     cases = root.iter("testcase")
-    return next(tc for tc in cases if (tc.get("classname"), tc.get("name")) == (language, case_id))
+    return next(tc for tc in cases if (tc.get("classname"), tc.get("name")) == (f"{language}@python", case_id))
 
 
 def test_junit_failure_has_a_headline_and_the_diff(tmp_path: Path) -> None:

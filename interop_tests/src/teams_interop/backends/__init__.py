@@ -1,8 +1,9 @@
 """Where the server and the clients run: natively, in containers driven by the Docker SDK, or in
 containers that docker compose started (the harness then runs inside compose as the judge).
 
-Every backend gives the matrix the same thing: a server with test hooks on, and a way to feed a
-client its request lines and collect what it printed.
+Every backend gives the matrix the same thing: a server (any manifest's, with test hooks on when
+it has them, or a live target it did not start), and a way to feed a client its request lines
+and collect what it printed.
 """
 
 import abc
@@ -16,8 +17,9 @@ from collections.abc import Callable
 from teams_interop import pki
 from teams_interop.cases import Variants
 from teams_interop.clients import ClientSpec
-from teams_interop.health import wait_until_serving
+from teams_interop.health import wait_for_target, wait_until_serving
 from teams_interop.progress import Progress
+from teams_interop.servers import DEFAULT, LiveTarget, ServerSpec
 from teams_interop.sessions import ClientProcess
 
 
@@ -71,8 +73,44 @@ class PipeProcess(ClientProcess):
 class Backend(abc.ABC):
     name: str
 
-    def __init__(self, progress: Progress) -> None:
+    def __init__(self, progress: Progress, server: ServerSpec | LiveTarget) -> None:
         self.progress = progress
+        self.server_under_test = server
+
+    @property
+    def server(self) -> ServerSpec:
+        """The manifest of the server this backend builds and starts (not for a live target)."""
+        if isinstance(self.server_under_test, LiveTarget):
+            raise EnvironmentProblem("a live target has no manifest: nothing to build or start")
+        return self.server_under_test
+
+    @property
+    def live(self) -> LiveTarget | None:
+        return self.server_under_test if isinstance(self.server_under_test, LiveTarget) else None
+
+    @property
+    def server_name(self) -> str:
+        return self.server_under_test.name
+
+    @property
+    def server_label(self) -> str:
+        """Its name in progress lines and build stamps (``server`` for the default one)."""
+        return "server" if self.server_name == DEFAULT else f"server-{self.server_name}"
+
+    @property
+    def hook_flags(self) -> list[str]:
+        return ["--test-hooks"] if "test_hooks" in self.server.features else []
+
+    def check_live_target(self) -> None:
+        """A live target must answer (its health service, when it has one) within its wait."""
+        target = self.live
+        try:
+            wait_for_target(
+                target.address, target.ca, target.server_name, "health" in target.features, target.wait_seconds
+            )
+        except RuntimeError as error:
+            raise EnvironmentProblem(f"the target {target.describe()}: {error}") from None
+        self.progress.step("target", f"answering at {target.describe()}")
 
     def prepare_server(self) -> None:  # noqa: B027 - most backends build a server; compose does not
         """Builds the server (only what changed); it then starts while the clients build."""
@@ -88,6 +126,8 @@ class Backend(abc.ABC):
     def start_variants(self, needed: set[str]) -> Variants:
         """Makes the run's PKI and starts the server variants ``needed`` (pki.VARIANTS), each
         waited for over its own transport; nothing at all when no chosen case needs one."""
+        if self.live is not None:
+            return self.live.variants()  # its own TLS and token for every call; no variants
         if not needed:
             return Variants()
         authority = self.make_pki()
@@ -128,17 +168,23 @@ class Backend(abc.ABC):
         self.close()
 
 
-def make_backend(name: str, progress: Progress) -> Backend:
+def make_backend(name: str, progress: Progress, server: ServerSpec | LiveTarget | None = None) -> Backend:
+    """``server``: a manifest or a live target (default: the repository's Python server)."""
     if name == "native":
         from teams_interop.backends.native import NativeBackend
 
-        return NativeBackend(progress)
+        return NativeBackend(progress, server=server)
     if name == "docker":
         from teams_interop.backends.docker import DockerBackend
 
-        return DockerBackend(progress)
+        return DockerBackend(progress, server)
     if name == "compose":
         from teams_interop.backends.compose import ComposeBackend
 
+        if server is not None and server.name != DEFAULT:
+            raise EnvironmentProblem(
+                "the compose backend runs the server of docker-compose.yml (the Python one): "
+                "use --backend native or docker for other servers and for --target"
+            )
         return ComposeBackend(progress)
     raise ValueError(f"unknown backend {name!r}: choose native, docker or compose")

@@ -18,7 +18,7 @@ import time
 import uuid
 from pathlib import Path
 
-from teams_interop import pki
+from teams_interop import pki, servers
 from teams_interop.backends import Backend, EnvironmentProblem
 from teams_interop.clients import ClientSpec
 from teams_interop.health import wait_until_serving
@@ -119,7 +119,7 @@ class ComposeBackend(Backend):
     name = "compose"
 
     def __init__(self, progress) -> None:
-        super().__init__(progress)
+        super().__init__(progress, servers.default())  # docker-compose.yml's server service
         self.exchange = Path(os.environ.get("TEAMS_EXCHANGE_DIR", "/exchange"))
         self.target = os.environ.get("TEAMS_SERVER_TARGET", "server:50051")
 

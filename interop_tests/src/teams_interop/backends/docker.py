@@ -3,8 +3,10 @@
 Images are built from the repository root with each component's Dockerfile (Docker's layer cache
 makes an unchanged component cost nothing). Base images come from the Dockerfiles' defaults
 (the official images) unless PYTHON_IMAGE, GO_IMAGE or NODE_IMAGE name others, as our CI does
-with the local images of ci/docker/base-images.sh. The server and the clients share a bridge
-network made for the run; the harness reaches the server through a port published on loopback.
+with the local images of ci/docker/base-images.sh. The server (any manifest's) and the clients
+share a bridge network made for the run; the harness reaches the server through a port published
+on loopback. Against a live target (``--target``) the clients use the host's network instead, so
+an address on loopback means the host's.
 """
 
 import contextlib
@@ -14,15 +16,11 @@ import subprocess
 import time
 import uuid
 
-from teams_interop import paths, pki
+from teams_interop import paths, pki, servers
 from teams_interop.backends import Backend, EnvironmentProblem, PipeProcess
 from teams_interop.builds import BuildError
 from teams_interop.clients import ClientSpec, command
 from teams_interop.health import wait_until_serving
-
-SERVER_DOCKERFILE = "python_server/Dockerfile"
-SERVER_PORT = 50051
-SERVER_ARGS = ["--host", "0.0.0.0", "--port", str(SERVER_PORT), "--test-hooks"]
 
 
 def connect():
@@ -45,28 +43,30 @@ def connect():
 class DockerBackend(Backend):
     name = "docker"
 
-    def __init__(self, progress) -> None:
-        super().__init__(progress)
+    def __init__(self, progress, server=None) -> None:
+        super().__init__(progress, server or servers.default())
         if shutil.which("docker") is None:
             raise EnvironmentProblem("the docker backend runs clients with the `docker` command line: install it")
         self.docker = connect()
         self.run_id = uuid.uuid4().hex[:8]
         self.network = None
-        self.server = None
+        self.container = None  # the server's
         self.variants: list = []  # the server variants' containers
         self.pki_dir = None
         self.images: dict[str, str] = {}
 
     def prepare_server(self) -> None:
-        self.images["server"] = self._build("server", SERVER_DOCKERFILE)
+        if self.live is None:
+            dockerfile = (self.server.directory / self.server.docker.dockerfile).relative_to(paths.layout().repo)
+            self.images["server"] = self._build(self.server_label, dockerfile.as_posix(), self.server.image)
 
     def prepare(self, clients: list[ClientSpec]) -> None:
         for client in clients:
             dockerfile = (client.directory / client.docker.dockerfile).relative_to(paths.layout().repo).as_posix()
             self.images[client.language] = self._build(client.language, dockerfile)
 
-    def _build(self, name: str, dockerfile: str) -> str:
-        tag = f"teams-interop/{name}:dev"
+    def _build(self, name: str, dockerfile: str, tag: str = "") -> str:
+        tag = tag or f"teams-interop/{name}:dev"
         if os.environ.get("INTEROP_PREBUILT_IMAGES") == "1":  # a CI job that loaded the run's images
             try:
                 self.docker.images.get(tag)
@@ -104,24 +104,35 @@ class DockerBackend(Backend):
         self.progress.step(name, f"image ready ({time.monotonic() - started:.1f}s, log: {log_path})")
         return tag
 
+    @property
+    def server_args(self) -> list[str]:
+        return [*self.server.docker.run, *self.hook_flags]
+
+    @property
+    def server_port(self) -> int:
+        return self.server.docker.port
+
     def start_server(self) -> None:
+        if self.live is not None:
+            self.check_live_target()
+            return
         self.network = self.docker.networks.create(f"teams-interop-{self.run_id}", driver="bridge")
-        self.server = self.docker.containers.run(
+        self.container = self.docker.containers.run(
             self.images["server"],
-            command=SERVER_ARGS,
-            name=f"teams-server-{self.run_id}",
+            command=self.server_args,
+            name=f"teams-{self.server_label}-{self.run_id}",
             network=self.network.name,
-            ports={f"{SERVER_PORT}/tcp": ("127.0.0.1", None)},
+            ports={f"{self.server_port}/tcp": ("127.0.0.1", None)},
             detach=True,
         )
-        self.server.reload()
-        host_port = self.server.attrs["NetworkSettings"]["Ports"][f"{SERVER_PORT}/tcp"][0]["HostPort"]
+        self.container.reload()
+        host_port = self.container.attrs["NetworkSettings"]["Ports"][f"{self.server_port}/tcp"][0]["HostPort"]
         try:
             wait_until_serving(f"127.0.0.1:{host_port}")
         except RuntimeError as error:
-            logs = self.server.logs(tail=30).decode("utf-8", "replace")
+            logs = self.container.logs(tail=30).decode("utf-8", "replace")
             raise EnvironmentProblem(f"{error}\nserver container log:\n{logs}") from None
-        self.progress.step("server", f"container {self.server.name} serving (published on {host_port})")
+        self.progress.step(self.server_label, f"container {self.container.name} serving (published on {host_port})")
 
     def make_pki(self) -> pki.Pki:
         """In .interop/tls/<run>, with the variants' container names among the server's names."""
@@ -130,39 +141,42 @@ class DockerBackend(Backend):
         return pki.make_pki(self.pki_dir, names, run=self.run_id)
 
     def _variant_name(self, variant: str) -> str:
-        return f"teams-server-{variant}-{self.run_id}"
+        return f"teams-{self.server_label}-{variant}-{self.run_id}"
 
     def start_variant(self, variant: str, authority: pki.Pki) -> str:
         """A container on the run's network, with the PKI bind-mounted read-only at /tls."""
         container = self.docker.containers.run(
             self.images["server"],
-            command=[*SERVER_ARGS, *pki.server_flags(variant, "/tls")],
+            command=[*self.server_args, *pki.server_flags(variant, "/tls")],
             name=self._variant_name(variant),
             network=self.network.name,
-            ports={f"{SERVER_PORT}/tcp": ("127.0.0.1", None)},
+            ports={f"{self.server_port}/tcp": ("127.0.0.1", None)},
             volumes={str(authority.folder): {"bind": "/tls", "mode": "ro"}},
             detach=True,
         )
         self.variants.append(container)
         container.reload()
-        host_port = container.attrs["NetworkSettings"]["Ports"][f"{SERVER_PORT}/tcp"][0]["HostPort"]
+        host_port = container.attrs["NetworkSettings"]["Ports"][f"{self.server_port}/tcp"][0]["HostPort"]
         try:
             self.wait_for_variant(variant, f"127.0.0.1:{host_port}", authority)
         except EnvironmentProblem as problem:
             logs = container.logs(tail=30).decode("utf-8", "replace")
             raise EnvironmentProblem(f"{problem}\ncontainer log:\n{logs}") from None
-        return f"{container.name}:{SERVER_PORT}"
+        return f"{container.name}:{self.server_port}"
 
     @property
     def target(self) -> str:
-        return f"{self.server.name}:{SERVER_PORT}"
+        if self.live is not None:
+            return self.live.address
+        return f"{self.container.name}:{self.server_port}"
 
     def spawn(self, client: ClientSpec, attempt: int) -> PipeProcess:
         """``docker run -i``: the CLI streams stdin and stdout like a local process would."""
         argv = command(client.docker.run, self.target)
         name = f"teams-client-{client.language}-{self.run_id}-{attempt}"
         docker_run = [
-            "docker", "run", "-i", "--rm", "--name", name, "--network", self.network.name,
+            "docker", "run", "-i", "--rm", "--name", name,
+            "--network", "host" if self.live is not None else self.network.name,
             "--entrypoint", argv[0], self.images[client.language], *argv[1:],
         ]  # fmt: skip
 
@@ -172,7 +186,7 @@ class DockerBackend(Backend):
         return PipeProcess(f"{client.language} container {attempt}", docker_run, on_kill=remove)
 
     def close(self) -> None:
-        containers = [container for container in [*self.variants, self.server] if container is not None]
+        containers = [container for container in [*self.variants, self.container] if container is not None]
         for container in containers:  # a second SIGTERM skips the server's drain (see native.py)
             for _ in range(2):
                 with contextlib.suppress(Exception):
@@ -181,7 +195,7 @@ class DockerBackend(Backend):
             with contextlib.suppress(Exception):
                 container.wait(timeout=15)
             container.remove(force=True)
-        self.server, self.variants = None, []
+        self.container, self.variants = None, []
         if self.pki_dir is not None:
             shutil.rmtree(self.pki_dir, ignore_errors=True)
             self.pki_dir = None

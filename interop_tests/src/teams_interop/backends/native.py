@@ -11,16 +11,17 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import threading
 import time
 import uuid
 from pathlib import Path
 
 from teams_interop import builds, paths, pki
+from teams_interop import servers as server_manifests
 from teams_interop.backends import Backend, EnvironmentProblem, PipeProcess
 from teams_interop.clients import ClientSpec, command
 from teams_interop.health import wait_until_serving
+from teams_interop.servers import LiveTarget, ServerSpec
 
 INSTALL_HINTS = {
     "go": "Go 1.23 or newer (https://go.dev/dl/ or your distribution's golang package)",
@@ -40,16 +41,19 @@ class NativeBackend(Backend):
         work_dir: Path | None = None,
         server_root: Path | None = None,
         clients_root: Path | None = None,
+        server: ServerSpec | LiveTarget | None = None,
     ) -> None:
-        """``server_root`` and ``clients_root`` are trees (see above); ``work_dir`` holds the
-        server's virtualenv (default: the server tree's ``.interop/native``)."""
-        super().__init__(progress)
+        """``server_root`` and ``clients_root`` are trees (see above); ``work_dir`` holds build
+        state of the compat gate (default: the server tree's ``.interop/native``); ``server``:
+        a manifest (default: the server tree's Python server) or a live target."""
         server_root = server_root or paths.layout().repo
+        super().__init__(progress, server or server_manifests.default(server_root))
         self.server_root = server_root
         self.clients_root = clients_root or paths.layout().repo
         self.work_dir = work_dir or server_root / ".interop" / "native"
-        self.server_log = server_root / ".interop" / "logs" / "native-server.log"
-        self.server: subprocess.Popen | None = None
+        suffix = "" if self.server_name == server_manifests.DEFAULT else f"-{self.server_name}"
+        self.server_log = server_root / ".interop" / "logs" / f"native-server{suffix}.log"
+        self.process: subprocess.Popen | None = None  # the server's
         self.variants: list[subprocess.Popen] = []
         self.pki_dir: Path | None = None
         self.target = ""
@@ -67,24 +71,28 @@ class NativeBackend(Backend):
             self._build_client(client)
 
     def prepare_server(self) -> None:
-        self._build_server()
+        if self.live is None:
+            self._build_server()
 
     @property
     def server_dir(self) -> Path:
-        return self.server_root / "python_server"
+        return self.server.directory
 
     def _build_server(self) -> None:
-        venv = self.work_dir / "server-venv"
-        steps = [
-            [sys.executable, "-m", "venv", "--clear", str(venv)],
-            [str(venv / "bin" / "pip"), "install", "--quiet", str(self.server_dir)],
-        ]
-        outputs = [venv / "bin" / "teams-server"]
-        self._build("server", self.server_root, [self.server_dir], steps, self.server_dir, ["build"], outputs=outputs)
+        spec = self.server.native
+        if missing := [tool for tool in spec.requires if shutil.which(tool) is None]:
+            hints = "; ".join(f"`{tool}`: install {INSTALL_HINTS.get(tool, tool)}" for tool in missing)
+            raise EnvironmentProblem(f"the {self.server_name} server needs tools that are not on PATH: {hints}")
+        outputs = [self.server_dir / output for output in spec.outputs]
+        self._build(
+            self.server_label, self.server_root, [self.server_dir], spec.build, self.server_dir,
+            spec.fingerprint_skips, outputs=outputs,
+        )  # fmt: skip
 
     def server_command(self) -> tuple[list[str], dict[str, str]]:
-        """The command that starts the built server (flags are appended), and its extra environment."""
-        return [str(self.work_dir / "server-venv" / "bin" / "teams-server")], {}
+        """The command that starts the built server (flags are appended), and its extra
+        environment; it runs in the server's folder, so the manifest's paths are relative to it."""
+        return list(self.server.native.run), {}
 
     def _build_client(self, client: ClientSpec) -> None:
         steps, outputs = client.native.build, client.native.outputs
@@ -113,10 +121,14 @@ class NativeBackend(Backend):
         self.progress.step(name, f"{verb} ({time.monotonic() - started:.1f}s)")
 
     def start_server(self) -> None:
-        self.server, port = self._launch([], self.server_log)
+        if self.live is not None:
+            self.target = self.live.address
+            self.check_live_target()
+            return
+        self.process, port = self._launch([], self.server_log)
         self.target = f"127.0.0.1:{port}"
         wait_until_serving(self.target)
-        self.progress.step("server", f"serving on {self.target} (log: {self.server_log})")
+        self.progress.step(self.server_label, f"serving on {self.target} (log: {self.server_log})")
 
     def make_pki(self) -> pki.Pki:
         self.pki_dir = self.server_root / ".interop" / "tls" / uuid.uuid4().hex[:8]
@@ -134,14 +146,18 @@ class NativeBackend(Backend):
         """Starts the built server with test hooks (and ``flags``) on a free loopback port."""
         argv, env = self.server_command()
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        process = subprocess.Popen(
-            [*argv, "--host", "127.0.0.1", "--port", "0", "--test-hooks", *flags],
-            stderr=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            text=True,
-            env={**os.environ, **env},
-        )
-        return process, _read_port(process, log_path)
+        try:
+            process = subprocess.Popen(
+                [*argv, "--host", "127.0.0.1", "--port", "0", *self.hook_flags, *flags],
+                cwd=self.server_dir,
+                stderr=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                text=True,
+                env={**os.environ, **env},
+            )
+        except OSError as error:
+            raise EnvironmentProblem(f"cannot start the {self.server_name} server `{argv[0]}`: {error}") from None
+        return process, _read_port(process, log_path, self.server_name)
 
     def spawn(self, client: ClientSpec, attempt: int) -> PipeProcess:
         argv = command(client.native.run, self.target)
@@ -155,7 +171,7 @@ class NativeBackend(Backend):
         # SIGTERM to all first, then a second one: the server's drain (NOT_SERVING for a load
         # balancer to see) is for deployments; a second SIGTERM skips it, so a test server stops
         # in its grace period and the servers stop together, not one drain after another.
-        running = [process for process in [self.server, *self.variants] if process and process.poll() is None]
+        running = [process for process in [self.process, *self.variants] if process and process.poll() is None]
         for signal_round in range(2):
             for process in running:
                 with contextlib.suppress(ProcessLookupError):
@@ -167,13 +183,13 @@ class NativeBackend(Backend):
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
-        self.server, self.variants = None, []
+        self.process, self.variants = None, []
         if self.pki_dir is not None:
             shutil.rmtree(self.pki_dir, ignore_errors=True)
             self.pki_dir = None
 
 
-def _read_port(process: subprocess.Popen, log_path: Path) -> int:
+def _read_port(process: subprocess.Popen, log_path: Path, name: str) -> int:
     """Reads the chosen port from the server's log, then keeps copying the log to a file."""
     log = log_path.open("w", encoding="utf-8")
     for line in process.stderr:
@@ -183,7 +199,7 @@ def _read_port(process: subprocess.Popen, log_path: Path) -> int:
             threading.Thread(target=_copy, args=(process.stderr, log), daemon=True).start()
             return int(match.group(1))
     log.close()
-    raise EnvironmentProblem(f"the Teams server exited before listening; see {log_path}")
+    raise EnvironmentProblem(f"the {name} Teams server exited before listening; see {log_path}")
 
 
 def _copy(source, log) -> None:

@@ -4,7 +4,9 @@ One file, inline CSS, no scripts and no external assets, so it renders the same 
 download, a mail attachment or a file:// URL. Every outcome is told apart by colour *and* by a
 symbol and a word (colour-blind readers, printouts). A failing cell shows its explanation and diff
 right there, open; known-failing cells keep theirs folded. Cells and counts carry ``data-*``
-attributes and stable ids so tests (and scripts scraping the artifact) can read them.
+attributes and stable ids so tests (and scripts scraping the artifact) can read them. With several
+servers the page opens with a client x server grid, then a section per server whose ids start
+with ``<server>--``.
 """
 
 import re
@@ -16,8 +18,10 @@ from teams_interop.compare import Outcome, Verdict
 from teams_interop.matrix import MatrixRun
 from teams_interop.reports.outcomes import (
     ORDER,
+    as_runs,
     failure_count,
     first_line,
+    grid_counts,
     languages,
     milliseconds,
     printable,
@@ -29,6 +33,7 @@ MARKS = {
     Outcome.STALE: "!",
     Outcome.KNOWN_FAILING: "≈",
     Outcome.UNSUPPORTED: "–",
+    Outcome.NOT_APPLICABLE: "·",
 }
 
 CSS = """
@@ -55,8 +60,9 @@ td.cell { min-width: 9rem; max-width: 46rem; }
 .o-stale { background: #fff1e0; color: #953800; }
 .o-known-failing { background: #f3e8ff; color: #6f2dbd; }
 .o-unsupported { background: #f1f3f4; color: #59636e; }
+.o-not-applicable { background: #f6f8fa; color: #8c959f; }
 .summary th.o-pass, .summary th.o-fail, .summary th.o-stale,
-.summary th.o-known-failing, .summary th.o-unsupported { white-space: nowrap; }
+.summary th.o-known-failing, .summary th.o-unsupported, .summary th.o-not-applicable { white-space: nowrap; }
 .note { font-size: .8rem; }
 details { margin-top: .3rem; color: #1f2328; }
 summary { cursor: pointer; font-size: .8rem; }
@@ -77,64 +83,97 @@ def css_class(outcome: Outcome) -> str:
     return f"o-{outcome.value}"
 
 
-def render(matrix: MatrixRun) -> str:
-    failures = failure_count(matrix)
+def render(runs: MatrixRun | list[MatrixRun]) -> str:
+    runs = as_runs(runs)
+    failures = sum(failure_count(matrix) for matrix in runs)
     state = f"FAILED: {failures} failing" if failures else "PASSED"
-    title = f"gRPC interop matrix: {state} ({matrix.backend})"
-    return "\n".join(
-        [
-            "<!DOCTYPE html>",
-            '<html lang="en">',
-            '<head><meta charset="utf-8">',
-            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f"<title>{escape(title)}</title>",
-            f"<style>{CSS}</style></head>",
-            "<body>",
-            "<h1>gRPC interop matrix</h1>",
-            f'<p><span id="verdict" class="verdict {"failed" if failures else "passed"}" '
-            f'data-failures="{failures}">{escape(state)}</span> '
-            f"backend <code>{escape(matrix.backend)}</code>, {len(matrix.cases)} cases, "
-            f"{len(matrix.clients)} languages</p>",
-            _summary(matrix),
-            _processes(matrix),
-            _jump_list(matrix),
-            _matrix(matrix),
-            _stderr(matrix),
-            "</body></html>",
-            "",
-        ]
-    )
+    first = runs[0]
+    title = f"gRPC interop matrix: {state} ({first.backend})"
+    servers = ", ".join(f"<code>{escape(matrix.target or matrix.server)}</code>" for matrix in runs)
+    head = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        '<head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(title)}</title>",
+        f"<style>{CSS}</style></head>",
+        "<body>",
+        "<h1>gRPC interop matrix</h1>",
+        f'<p><span id="verdict" class="verdict {"failed" if failures else "passed"}" '
+        f'data-failures="{failures}">{escape(state)}</span> '
+        f"backend <code>{escape(first.backend)}</code>, {len(first.cases)} cases, "
+        f"{len(first.clients)} languages, {'server' if len(runs) == 1 else 'servers'} {servers}</p>",
+    ]
+    if len(runs) == 1:  # the page as it always was: ids without a server prefix
+        body = [_summary(first), _processes(first), _jump_list(first), _matrix(first), _stderr(first)]
+    else:
+        body = [_grid(runs)]
+        for matrix in runs:
+            ns = f"{slug(matrix.server)}--"
+            body += [
+                f'<section id="server-{slug(matrix.server)}" data-server="{escape(matrix.server)}">',
+                f"<h2>Against the {escape(matrix.server)} server</h2>",
+                _summary(matrix, ns),
+                _processes(matrix, ns),
+                _jump_list(matrix, ns),
+                _matrix(matrix, ns),
+                _stderr(matrix, ns),
+                "</section>",
+            ]
+    return "\n".join([*head, *body, "</body></html>", ""])
 
 
-def write_html(matrix: MatrixRun, path: Path) -> Path:
+def write_html(runs: MatrixRun | list[MatrixRun], path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(matrix), encoding="utf-8")
+    path.write_text(render(runs), encoding="utf-8")
     return path
 
 
-def _summary(matrix: MatrixRun) -> str:
+def _grid(runs: list[MatrixRun]) -> str:
+    """Client x server, each cell passed/ran, red when anything failed there, a link to it."""
+    head = "".join(f'<th data-server="{escape(m.server)}">{escape(m.server)} server</th>' for m in runs)
+    rows = []
+    for language in languages(runs[0]):
+        cells = []
+        for matrix in runs:
+            passed, ran, failed = grid_counts(matrix, language)
+            outcome = Outcome.FAIL if failed else Outcome.PASS
+            text = f"{passed}/{ran}" + (f", {failed} failing" if failed else "")
+            cells.append(
+                f'<td id="grid-{slug(language)}-{slug(matrix.server)}" class="count {css_class(outcome)}" '
+                f'data-language="{escape(language)}" data-server="{escape(matrix.server)}" data-failed="{failed}">'
+                f'<a href="#{slug(matrix.server)}--summary-{slug(language)}">{MARKS[outcome]} {text}</a></td>'
+            )
+        rows.append(f"<tr><th>{escape(language)}</th>{''.join(cells)}</tr>")
+    return (
+        '<h2>Client × server</h2>\n<table id="grid" class="summary">'
+        f"<thead><tr><th>client</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _summary(matrix: MatrixRun, ns: str = "") -> str:
     head = "".join(f'<th class="{css_class(o)}">{MARKS[o]} {o.heading}</th>' for o in ORDER)
     rows = []
     for language in languages(matrix):
         counts = matrix.counts(language)
         cells = "".join(
-            f'<td id="count-{slug(language)}-{o.value}" class="count{" zero" if not counts[o] else ""}" '
+            f'<td id="{ns}count-{slug(language)}-{o.value}" class="count{" zero" if not counts[o] else ""}" '
             f'data-language="{escape(language)}" data-outcome="{o.value}">{counts[o]}</td>'
             for o in ORDER
         )
-        total = f'<td id="count-{slug(language)}-total" class="count">{sum(counts.values())}</td>'
+        total = f'<td id="{ns}count-{slug(language)}-total" class="count">{sum(counts.values())}</td>'
         rows.append(
-            f'<tr id="summary-{slug(language)}" data-language="{escape(language)}">'
+            f'<tr id="{ns}summary-{slug(language)}" data-language="{escape(language)}">'
             f"<th>{escape(language)}</th>{cells}{total}</tr>"
         )
     return (
-        '<h2>Per language</h2>\n<table id="summary" class="summary">'
+        f'<h2>Per language</h2>\n<table id="{ns}summary" class="summary">'
         f"<thead><tr><th>language</th>{head}<th>cases</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
 
 
-def _processes(matrix: MatrixRun) -> str:
+def _processes(matrix: MatrixRun, ns: str = "") -> str:
     """The client processes themselves: a failure here is the language's, not any one case's."""
     rows = []
     for language in languages(matrix):
@@ -149,20 +188,20 @@ def _processes(matrix: MatrixRun) -> str:
             )
         text = "<br>".join(escape(problem) for problem in problems) or "exited 0 after its last result"
         rows.append(
-            f'<tr id="process-{slug(language)}" class="{state}" data-language="{escape(language)}">'
+            f'<tr id="{ns}process-{slug(language)}" class="{state}" data-language="{escape(language)}">'
             f"<th>{escape(language)}</th><td>{text}</td><td>{escape(timing)}</td></tr>"
         )
     return (
-        '<h2>Client processes</h2>\n<table id="processes" class="summary">'
+        f'<h2>Client processes</h2>\n<table id="{ns}processes" class="summary">'
         "<thead><tr><th>language</th><th>process</th><th>timing</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
 
 
-def _stderr(matrix: MatrixRun) -> str:
+def _stderr(matrix: MatrixRun, ns: str = "") -> str:
     """Every client's stderr, pass or fail: folded, one click away."""
     parts = [
-        f'<details id="stderr-{slug(language)}" class="explanation"><summary>{escape(language)} stderr</summary>'
+        f'<details id="{ns}stderr-{slug(language)}" class="explanation"><summary>{escape(language)} stderr</summary>'
         f"{_pre(session.stderr)}</details>"
         for language in languages(matrix)
         if (session := matrix.sessions.get(language)) and session.stderr
@@ -170,19 +209,19 @@ def _stderr(matrix: MatrixRun) -> str:
     return "<h2>Client stderr</h2>\n" + "\n".join(parts) if parts else ""
 
 
-def _jump_list(matrix: MatrixRun) -> str:
+def _jump_list(matrix: MatrixRun, ns: str = "") -> str:
     """Links to the failing rows: in a long all-green table the red ones are a scroll away."""
     links = [
-        f'<li><a href="#case-{slug(case.id)}">{escape(language)} / <code>{escape(case.id)}</code></a> '
+        f'<li><a href="#{ns}case-{slug(case.id)}">{escape(language)} / <code>{escape(case.id)}</code></a> '
         f"({escape(verdict.outcome.label)})</li>"
         for language in languages(matrix)
         for case in matrix.cases
         if (verdict := matrix.verdicts.get((language, case.id))) and verdict.outcome.is_failure
     ]
-    return f'<h2>Failing</h2>\n<ul id="failing">{"".join(links)}</ul>' if links else ""
+    return f'<h2>Failing</h2>\n<ul id="{ns}failing">{"".join(links)}</ul>' if links else ""
 
 
-def _matrix(matrix: MatrixRun) -> str:
+def _matrix(matrix: MatrixRun, ns: str = "") -> str:
     names = languages(matrix)
     head = "".join(f'<th data-language="{escape(n)}">{escape(n)}</th>' for n in names)
     rows = []
@@ -190,10 +229,10 @@ def _matrix(matrix: MatrixRun) -> str:
         cells = "".join(
             _cell(n, case, matrix.verdicts.get((n, case.id)), matrix.results.get(n, {}).get(case.id)) for n in names
         )
-        row = f'<tr id="case-{slug(case.id)}" data-case="{escape(case.id)}">'
+        row = f'<tr id="{ns}case-{slug(case.id)}" data-case="{escape(case.id)}">'
         rows.append(f"{row}{_case_header(case)}{cells}</tr>")
     return (
-        '<h2>Language × case</h2>\n<table id="matrix" class="matrix">'
+        f'<h2>Language × case</h2>\n<table id="{ns}matrix" class="matrix">'
         f"<thead><tr><th>case</th>{head}</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody></table>"
     )
 
@@ -218,7 +257,7 @@ def _cell(language: str, case: Case, verdict: Verdict | None, observed=None) -> 
         body = _details(what, verdict.explanation, open_=True)
     elif outcome is Outcome.KNOWN_FAILING:  # folded: expected, but one click away
         body = _details("why it fails", verdict.explanation, open_=False)
-    elif outcome is Outcome.UNSUPPORTED:
+    elif outcome in (Outcome.UNSUPPORTED, Outcome.NOT_APPLICABLE):
         body = f'<div class="note">{escape(first_line(verdict.explanation))}</div>'
     return (
         f'<td class="cell {css_class(outcome)}" {attributes} data-outcome="{outcome.value}" '

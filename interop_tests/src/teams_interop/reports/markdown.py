@@ -1,7 +1,8 @@
 """The matrix as GitHub-flavoured Markdown, for ``$GITHUB_STEP_SUMMARY`` (or a PR comment).
 
 The run's page then shows the verdict, a line per language and the case x language table without
-downloading an artifact; the failing cells' diffs follow, folded, in ``diff`` code blocks. Every
+downloading an artifact; the failing cells' diffs follow, folded, in ``diff`` code blocks. With
+several servers, a client x server grid of pass counts comes first, then a section per server. Every
 cell has an emoji *and* a word, so the table reads without colour. GitHub caps a step summary at
 1 MiB, so each diff and the diffs as a whole are cut to a budget (the HTML report has them all).
 """
@@ -11,7 +12,16 @@ from html import escape
 
 from teams_interop.compare import Outcome
 from teams_interop.matrix import MatrixRun
-from teams_interop.reports.outcomes import ORDER, failure_count, languages, milliseconds, printable, process_rows
+from teams_interop.reports.outcomes import (
+    ORDER,
+    as_runs,
+    failure_count,
+    grid_counts,
+    languages,
+    milliseconds,
+    printable,
+    process_rows,
+)
 
 EMOJI = {
     Outcome.PASS: "✅",
@@ -19,6 +29,7 @@ EMOJI = {
     Outcome.STALE: "⚠️",
     Outcome.KNOWN_FAILING: "🟡",
     Outcome.UNSUPPORTED: "⚪",
+    Outcome.NOT_APPLICABLE: "➖",
 }
 DIFF_BUDGET = 4_000  # characters of one explanation
 DIFFS_BUDGET = 200_000  # characters of all explanations together, far below GitHub's 1 MiB
@@ -28,22 +39,46 @@ def cell(outcome: Outcome) -> str:
     return f"{EMOJI[outcome]} {outcome.label}"
 
 
-def markdown(matrix: MatrixRun) -> str:
-    failures = failure_count(matrix)
+def markdown(runs: MatrixRun | list[MatrixRun]) -> str:
+    runs = as_runs(runs)
+    failures = sum(failure_count(matrix) for matrix in runs)
     state = f"❌ {failures} failing" if failures else "✅ passed"
+    first = runs[0]
+    servers = ", ".join(f"`{_inline(matrix.target or matrix.server)}`" for matrix in runs)
     parts = [
         f"## gRPC interop matrix: {state}",
         "",
-        f"Backend `{matrix.backend}`, {len(matrix.cases)} cases, {len(matrix.clients)} languages.",
+        f"Backend `{first.backend}`, {len(first.cases)} cases, {len(first.clients)} languages, "
+        f"{'server' if len(runs) == 1 else 'servers'} {servers}.",
         "",
-        *summary_lines(matrix),
-        *_process_lines(matrix),
-        "",
-        table(matrix),
     ]
-    if failures:
-        parts += ["", "### Failures", "", *_failure_blocks(matrix)]
-    return "\n".join(parts) + "\n"
+    if len(runs) > 1:
+        parts += [grid(runs), ""]
+    budget = [DIFFS_BUDGET]
+    for matrix in runs:
+        if len(runs) > 1:
+            parts += [f"### Against the {_inline(matrix.server)} server", ""]
+        parts += [*summary_lines(matrix), *_process_lines(matrix), "", table(matrix)]
+        if failure_count(matrix):
+            heading = "Failures" if len(runs) == 1 else f"Failures against {_inline(matrix.server)}"
+            parts += ["", f"### {heading}", "", *_failure_blocks(matrix, budget)]
+        parts.append("")
+    return "\n".join(parts).rstrip("\n") + "\n"
+
+
+def grid(runs: list[MatrixRun]) -> str:
+    """Client x server: passed of the cases run, with failures called out."""
+    rows = [
+        "| client | " + " | ".join(f"{_inline(matrix.server)} server" for matrix in runs) + " |",
+        "| --- |" + " :-: |" * len(runs),
+    ]
+    for language in languages(runs[0]):
+        cells = []
+        for matrix in runs:
+            passed, ran, failed = grid_counts(matrix, language)
+            cells.append(f"❌ {passed}/{ran}, {failed} failing" if failed else f"✅ {passed}/{ran}")
+        rows.append(f"| **{_inline(language)}** | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
 
 
 def summary_lines(matrix: MatrixRun) -> list[str]:
@@ -80,20 +115,24 @@ def table(matrix: MatrixRun) -> str:
     return "\n".join(rows)
 
 
-def _failure_blocks(matrix: MatrixRun) -> list[str]:
-    blocks, budget = [], DIFFS_BUDGET
+def _failure_blocks(matrix: MatrixRun, shared_budget: list[int] | None = None) -> list[str]:
+    """The failing cells' explanations, folded; ``shared_budget`` (one number in a list) is
+    what is left of DIFFS_BUDGET across the servers of a run."""
+    shared_budget = shared_budget if shared_budget is not None else [DIFFS_BUDGET]
+    blocks = []
     for language in languages(matrix):
         for case in matrix.cases:
             verdict = matrix.verdicts.get((language, case.id))
             if verdict is None or not verdict.outcome.is_failure:
                 continue
             text = printable(verdict.explanation)
-            if len(text) > min(DIFF_BUDGET, budget):
-                text = text[: min(DIFF_BUDGET, budget)] + "\n… (cut; the HTML report has all of it)"
-            budget -= len(text)
+            left = shared_budget[0]
+            if len(text) > min(DIFF_BUDGET, left):
+                text = text[: min(DIFF_BUDGET, left)] + "\n… (cut; the HTML report has all of it)"
+            shared_budget[0] -= len(text)
             heading = f"{cell(verdict.outcome)}: {_inline(language)} / <code>{escape(case.id)}</code>"
             blocks += [f"<details><summary>{heading}</summary>", "", _fenced(text, "diff"), "", "</details>"]
-            if budget <= 0:
+            if shared_budget[0] <= 0:
                 blocks.append("\n… more failures; see the HTML report.")
                 return blocks
     return blocks

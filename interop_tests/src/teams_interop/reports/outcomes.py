@@ -9,7 +9,19 @@ from teams_interop.compare import Outcome
 from teams_interop.matrix import MatrixRun
 
 # Summary column order: passed first, as people read a count; then what needs attention.
-ORDER = (Outcome.PASS, Outcome.FAIL, Outcome.STALE, Outcome.KNOWN_FAILING, Outcome.UNSUPPORTED)
+ORDER = (
+    Outcome.PASS,
+    Outcome.FAIL,
+    Outcome.STALE,
+    Outcome.KNOWN_FAILING,
+    Outcome.UNSUPPORTED,
+    Outcome.NOT_APPLICABLE,
+)
+
+
+def as_runs(runs: MatrixRun | list[MatrixRun]) -> list[MatrixRun]:
+    """Every report takes one server's run or the runs of several servers."""
+    return [runs] if isinstance(runs, MatrixRun) else list(runs)
 
 
 def languages(matrix: MatrixRun) -> list[str]:
@@ -21,6 +33,15 @@ def failure_count(matrix: MatrixRun) -> int:
     """Failing cells, plus one for each language whose client process itself failed."""
     cells = sum(1 for verdict in matrix.verdicts.values() if verdict.outcome.is_failure)
     return cells + sum(1 for problems in matrix.process_problems.values() if problems)
+
+
+def grid_counts(matrix: MatrixRun, language: str) -> tuple[int, int, int]:
+    """One client x server cell: cases passed, cases run (not unsupported or not applicable),
+    and failures (failing cells, plus one when the client process itself failed)."""
+    counts = matrix.counts(language)
+    ran = sum(counts[o] for o in (Outcome.PASS, Outcome.FAIL, Outcome.STALE, Outcome.KNOWN_FAILING))
+    failed = counts[Outcome.FAIL] + counts[Outcome.STALE] + (1 if matrix.process_problems.get(language) else 0)
+    return counts[Outcome.PASS], ran, failed
 
 
 def process_rows(matrix: MatrixRun) -> list[tuple[str, list[str]]]:
