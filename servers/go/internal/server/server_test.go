@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
 
 	"teams-interop/servers/go/gen/teamspb"
@@ -249,5 +251,46 @@ func TestRedactor(t *testing.T) {
 		if got := r.Value(tt[0], tt[1]); got != tt[2] {
 			t.Errorf("Value(%q) = %q, want %q", tt[0], got, tt[2])
 		}
+	}
+}
+
+// payloads counts the response messages a client receives, even those its stub discards.
+type payloads struct{ n atomic.Int32 }
+
+func (p *payloads) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context { return ctx }
+func (p *payloads) HandleRPC(_ context.Context, s stats.RPCStats) {
+	if _, ok := s.(*stats.InPayload); ok {
+		p.n.Add(1)
+	}
+}
+func (p *payloads) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context { return ctx }
+func (p *payloads) HandleConn(context.Context, stats.ConnStats)                       {}
+
+// A forced status replaces a client-streaming call's response: it never reaches the wire, as
+// with the Python server (gRPC C++'s client reports a message that came with an error).
+func TestForcedStatusWithholdsTheResponse(t *testing.T) {
+	o := Defaults()
+	o.TestHooks = true
+	target, _ := serve(t, o)
+	counter := &payloads{}
+	conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithStatsHandler(counter))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ctx = metadata.AppendToOutgoingContext(ctx, "x-teams-status-code", "11", "x-teams-status-message-bin", "too many")
+	stream, err := teamspb.NewTeamsClient(conn).SummarizeTeams(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = stream.Send(&teamspb.TeamRequest{City: "Chicago"})
+	_, err = stream.CloseAndRecv()
+	if s := status.Convert(err); s.Code() != codes.OutOfRange || s.Message() != "too many" {
+		t.Errorf("forced status: %v", err)
+	}
+	if n := counter.n.Load(); n != 0 {
+		t.Errorf("%d response message(s) sent with the forced status, want none", n)
 	}
 }
