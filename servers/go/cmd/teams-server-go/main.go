@@ -117,6 +117,9 @@ func logStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handl
 }
 
 func logCall(ctx context.Context, method string) {
+	if !*logCalls {
+		return
+	}
 	md, _ := metadata.FromIncomingContext(ctx)
 	log.Printf("%s %q", method, map[string][]string(md)) // %q: -bin values are raw bytes
 }
