@@ -10,6 +10,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -60,6 +61,7 @@ func run(args []string) int {
 	flags.Var(seconds{&drain}, "drain-seconds", "NOT_SERVING but answering, after SIGTERM")
 	level := flags.String("log-level", "INFO", "DEBUG, INFO, WARNING or ERROR; calls are logged at DEBUG")
 	format := flags.String("log-format", "text", "text or json (one object per line)")
+	logCalls := flags.Bool("log-calls", false, "log each call (the same as --log-level DEBUG); --log-calls=false, the default, kept for ci/bench-server.sh")
 	flags.Var(&redact, "redact", "also hide the values of metadata keys matching this regex (repeatable)")
 	flags.IntVar(&o.MaxConcurrentCalls, "max-concurrent-calls", o.MaxConcurrentCalls, "Teams calls in flight; past it RESOURCE_EXHAUSTED at once")
 	flags.Var(seconds{&o.KeepaliveTime}, "keepalive-time", "seconds between keepalive pings (0: off)")
@@ -74,9 +76,13 @@ func run(args []string) int {
 	flags.StringVar(&o.TLSKey, "tls-key", "", "the certificate's private key (PEM)")
 	flags.StringVar(&o.TLSClientCA, "tls-client-ca", "", "require client certificates signed by this CA (PEM)")
 	flags.StringVar(&o.TokenFile, "require-token", "", "Teams calls need 'authorization: Bearer <content of this file>'")
+	flags.SetOutput(io.Discard) // a usage error is one line (below); --help prints the flags
 	if err := flags.Parse(args); errors.Is(err, flag.ErrHelp) {
+		flags.SetOutput(os.Stdout)
+		flags.PrintDefaults()
 		return 0
 	} else if err != nil {
+		fmt.Fprintf(os.Stderr, "teams-server-go: error: %s (--help lists the flags)\n", err)
 		return 2
 	}
 	usage := func(format string, args ...any) int {
@@ -98,6 +104,9 @@ func run(args []string) int {
 	logLevel, err := server.ParseLevel(*level)
 	if err != nil {
 		return usage("%s", err)
+	}
+	if *logCalls {
+		logLevel = server.Debug
 	}
 	o.Reflection = !*noReflection
 	o.Redact = redact
