@@ -13,7 +13,7 @@ const { createServer, DEFAULT_MAX_RECEIVE_BYTES } = require('../lib/server');
 
 const USAGE = `usage: teams-server-node [--host H] [--port P] [--test-hooks]
     [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]] [--require-token FILE]
-    [--max-receive-message-bytes N] [--grace-seconds S]`;
+    [--max-receive-message-bytes N] [--drain-seconds S] [--grace-seconds S]`;
 
 function log(message) {
   process.stderr.write(`${new Date().toISOString()} ${message}\n`);
@@ -48,6 +48,7 @@ function parse(argv) {
         'require-token': { type: 'string' },
         'max-receive-message-bytes': { type: 'string', default: String(DEFAULT_MAX_RECEIVE_BYTES) },
         'grace-seconds': { type: 'string', default: '5' },
+        'drain-seconds': { type: 'string', default: '3' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -58,10 +59,13 @@ function parse(argv) {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
-  const grace = Number(values['grace-seconds']);
-  if (!(grace >= 0)) {
-    fail(`--grace-seconds must be a number >= 0, got ${JSON.stringify(values['grace-seconds'])}`);
-  }
+  const seconds = (flag) => {
+    const n = Number(values[flag]);
+    if (values[flag].trim() === '' || !(n >= 0)) {
+      fail(`--${flag} must be a number >= 0, got ${JSON.stringify(values[flag])}`);
+    }
+    return n * 1000;
+  };
   return {
     host: values.host,
     port: integer(values.port, '--port', 0, 65535),
@@ -71,28 +75,21 @@ function parse(argv) {
     tlsClientCa: values['tls-client-ca'],
     tokenFile: values['require-token'],
     maxReceiveBytes: integer(values['max-receive-message-bytes'], '--max-receive-message-bytes', 1, 2 ** 31 - 1),
-    graceMs: grace * 1000,
+    drainMs: seconds('drain-seconds'),
+    graceMs: seconds('grace-seconds'),
   };
 }
 
 /**
- * SIGTERM (or SIGINT): health NOT_SERVING, so load balancers watching it stop sending calls,
- * then calls in flight finish (within the grace) and the process exits. A second signal stops
- * at once.
+ * SIGTERM (or SIGINT) drains: health NOT_SERVING for load balancers to see while calls are still
+ * answered for the drain period; then no new calls, and calls in flight get the grace period
+ * before the process exits. A second signal skips the drain; one more stops at once.
  */
-function stopOnSignals(server, health, services, graceMs) {
+function stopOnSignals(server, health, services, { drainMs, graceMs }) {
   let signals = 0;
-  const stop = (signal) => {
-    signals += 1;
-    if (signals > 1) {
-      log(`second ${signal}: stopping now`);
-      server.forceShutdown();
-      process.exit(0);
-    }
-    log(`${signal}: draining (NOT_SERVING), finishing in-flight calls (grace ${graceMs / 1000}s)`);
-    for (const name of services) {
-      health.setStatus(name, 'NOT_SERVING');
-    }
+  let skipDrain = () => {};
+  const stop = () => {
+    log('stopping: finishing in-flight calls');
     const late = setTimeout(() => {
       log('grace over: stopping');
       server.forceShutdown();
@@ -104,8 +101,29 @@ function stopOnSignals(server, health, services, graceMs) {
       process.exit(0);
     });
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  const onSignal = (signal) => {
+    signals += 1;
+    if (signals === 1) {
+      for (const name of services) {
+        health.setStatus(name, 'NOT_SERVING');
+      }
+      log(`${signal}: draining, NOT_SERVING, still answering for ${drainMs / 1000}s (grace ${graceMs / 1000}s)`);
+      const timer = setTimeout(stop, drainMs);
+      skipDrain = () => {
+        clearTimeout(timer);
+        stop();
+      };
+    } else if (signals === 2) {
+      log(`second ${signal}: skipping the drain`);
+      skipDrain();
+    } else {
+      log(`${signal} again: stopping now`);
+      server.forceShutdown();
+      process.exit(0);
+    }
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 }
 
 function main() {
@@ -126,7 +144,7 @@ function main() {
     if (error) {
       fail(`cannot listen on ${address}: ${error.message}`);
     }
-    stopOnSignals(server, health, services, options.graceMs);
+    stopOnSignals(server, health, services, options);
     const notes = [options.tlsCert ? ' (TLS)' : '', options.testHooks ? ' with test hooks' : ''];
     log(`teams-server-node (grpc-js ${GRPC_JS_VERSION}) listening on ${options.host}:${port}${notes.join('')}`);
   });

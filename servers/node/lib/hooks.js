@@ -17,7 +17,8 @@
 // | x-teams-status-code        | after the normal responses, end the call with this code ...     |
 // | x-teams-status-message-bin | ... and this UTF-8 message                                      |
 // | x-teams-compress-response  | identity only: grpc-js cannot compress responses (README.md)    |
-// | x-teams-report-encoding    | trailing x-teams-request-encoding: the request's grpc-encoding  |
+// | x-teams-report-encoding    | trailing x-teams-request-encoding: how the first request        |
+// |                            | message arrived on the wire (gzip, deflate or identity)         |
 
 const grpc = require('@grpc/grpc-js');
 
@@ -138,17 +139,29 @@ function parse(metadata) {
 }
 
 /**
- * The grpc-encoding the call's requests arrived with. grpc-js takes the header out of the
- * metadata it hands on and keeps it only on its innermost call object (`incomingEncoding`, not
- * public API; the lock file pins the version this was checked against). Undefined if absent.
+ * Notes how the call's first request message arrived on the wire: `encoding()` is then 'gzip',
+ * 'deflate' or 'identity' (a message sent uncompressed under an announced grpc-encoding is
+ * 'identity'), undefined before the first message. grpc-js keeps `grpc-encoding` from the
+ * metadata it hands on and decompresses each message in its innermost call object
+ * (`decompressMessage(message, encoding)`, with the message's own compressed flag applied): not
+ * public API, wrapped on this call's object only, checked against the pinned 1.14.7. Returns
+ * undefined when that object is not there, so the hook can refuse rather than guess.
  */
-function requestEncoding(call) {
-  for (let inner = call; inner; inner = inner.nextCall) {
-    if (typeof inner.incomingEncoding === 'string') {
-      return inner.incomingEncoding;
-    }
+function watchRequestEncoding(call) {
+  let inner = call;
+  while (inner && typeof inner.decompressMessage !== 'function') {
+    inner = inner.nextCall;
   }
-  return undefined;
+  if (!inner) {
+    return undefined;
+  }
+  let first;
+  const decompress = inner.decompressMessage;
+  inner.decompressMessage = function (message, encoding) {
+    first ??= encoding;
+    return decompress.call(this, message, encoding);
+  };
+  return () => first;
 }
 
 /**
@@ -158,6 +171,7 @@ function requestEncoding(call) {
  */
 function interceptor(methodDescriptor, call) {
   const streamed = methodDescriptor.responseStream;
+  const requestEncoding = watchRequestEncoding(call); // before any message is read
   let hooks;
   let queue = Promise.resolve();
   let sent = 0; // response messages so far: the index of the next one
@@ -182,7 +196,7 @@ function interceptor(methodDescriptor, call) {
     const metadata = status.metadata ? status.metadata.clone() : new grpc.Metadata();
     metadata.merge(hooks.trailing);
     if (hooks.reportEncoding) {
-      metadata.set(REQUEST_ENCODING, requestEncoding(call) ?? 'identity');
+      metadata.set(REQUEST_ENCODING, requestEncoding() ?? 'identity');
     }
     if (hooks.status !== undefined && status.code === grpc.status.OK) {
       return { code: hooks.status, details: hooks.message, metadata };
@@ -205,7 +219,7 @@ function interceptor(methodDescriptor, call) {
             call.sendStatus({ code: grpc.status.UNIMPLEMENTED, details: CANNOT_COMPRESS });
             return;
           }
-          if (hooks.reportEncoding && requestEncoding(call) === undefined) {
+          if (hooks.reportEncoding && requestEncoding === undefined) {
             over = true;
             const details = `${REPORT_ENCODING}: this grpc-js does not say how requests arrive`;
             call.sendStatus({ code: grpc.status.INTERNAL, details });
@@ -253,4 +267,4 @@ function interceptor(methodDescriptor, call) {
   return self;
 }
 
-module.exports = { interceptor, parse, pyRepr, requestEncoding, REQUEST_ENCODING };
+module.exports = { interceptor, parse, pyRepr, REQUEST_ENCODING };
