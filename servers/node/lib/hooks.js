@@ -193,6 +193,9 @@ function interceptor(methodDescriptor, call) {
     });
 
   const finish = (status) => {
+    if (hooks === undefined) {
+      return status; // ended before its metadata reached the hooks
+    }
     const metadata = status.metadata ? status.metadata.clone() : new grpc.Metadata();
     metadata.merge(hooks.trailing);
     if (hooks.reportEncoding) {
@@ -237,6 +240,10 @@ function interceptor(methodDescriptor, call) {
       });
     },
     sendMessage(message, next) {
+      if (hooks.delayMs <= 0 && (streamed || hooks.status === undefined)) {
+        next(message); // nothing to wait for or withhold: no queue (nothing can be queued before)
+        return;
+      }
       const index = sent++;
       queue = queue.then(() => pause(index)).then(() => {
         paused = true;
@@ -255,7 +262,7 @@ function interceptor(methodDescriptor, call) {
     },
     sendStatus(status, next) {
       queue = queue
-        .then(() => (streamed || paused ? undefined : pause(0)))
+        .then(() => (streamed || paused || hooks === undefined ? undefined : pause(0)))
         .then(() => {
           if (!over) {
             over = true;
