@@ -15,7 +15,7 @@ func Unary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.U
 	if err := h.begin(ctx); err != nil {
 		return nil, err
 	}
-	if err := h.pause(ctx); err != nil {
+	if err := h.pause(ctx, 0); err != nil {
 		return nil, err
 	}
 	resp, err := handler(ctx, req)
@@ -30,7 +30,7 @@ func Unary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.U
 
 // Stream applies the hooks to a streaming call. A client-streaming call has one response and
 // pauses once before the service runs, like a unary one; a server-streaming or bidirectional
-// call pauses before each response message.
+// call pauses before each response message (from x-teams-delay-from's index on).
 func Stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 	ctx := ss.Context()
 	md, _ := metadata.FromIncomingContext(ctx)
@@ -40,7 +40,7 @@ func Stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler 
 	}
 	if info.IsServerStream {
 		ss = &pausingStream{ServerStream: ss, hooks: h}
-	} else if err := h.pause(ctx); err != nil {
+	} else if err := h.pause(ctx, 0); err != nil {
 		return err
 	}
 	if err := handler(srv, ss); err != nil {
@@ -52,11 +52,13 @@ func Stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler 
 type pausingStream struct {
 	grpc.ServerStream
 	hooks hooks
+	sent  int // response messages sent so far: the index of the next one
 }
 
 func (s *pausingStream) SendMsg(m any) error {
-	if err := s.hooks.pause(s.Context()); err != nil {
+	if err := s.hooks.pause(s.Context(), s.sent); err != nil {
 		return err
 	}
+	s.sent++
 	return s.ServerStream.SendMsg(m)
 }
