@@ -1,6 +1,7 @@
 """Runs every client over the cases it supports, one session per language, and judges the results.
 
-The server starts while the clients build: both are waits, and the server needs none of them.
+The server and its variants start while the clients build: all are waits, and the servers need
+none of the clients.
 """
 
 import fnmatch
@@ -9,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from teams_interop.backends import Backend
-from teams_interop.cases import Case
+from teams_interop.cases import Case, Variants
 from teams_interop.clients import ClientSpec
 from teams_interop.compare import Outcome, Verdict, judge
 from teams_interop.contract import Observed, parse_result
@@ -64,18 +65,7 @@ def run_matrix(
     started = time.monotonic()
     backend.prepare_server()
     matrix.phases["server build"] = time.monotonic() - started
-    with ThreadPoolExecutor(max_workers=1) as server_thread:
-        server = server_thread.submit(_timed, backend.start_server)
-        clients_started = time.monotonic()
-        backend.prepare(clients)
-        matrix.phases["client builds"] = time.monotonic() - clients_started
-        matrix.phases["server start"] = server.result()
-    # Server variants (TLS, mTLS, token) start only when a chosen case needs one.
-    needed = {case.server for client in clients for case in supported(client, cases) if case.server}
-    variants_started = time.monotonic()
-    variants = backend.start_variants(needed)
-    if needed:
-        matrix.phases["server variants"] = time.monotonic() - variants_started
+    variants = start_servers(matrix, backend, clients, cases)
 
     def run_one(client: ClientSpec) -> Session:
         own_cases = supported(client, cases)
@@ -110,10 +100,27 @@ def run_matrix(
     return matrix
 
 
-def _timed(step) -> float:
+def start_servers(matrix: MatrixRun, backend: Backend, clients: list[ClientSpec], cases: list[Case]) -> Variants:
+    """The server and its variants (TLS, mTLS, token; only those a chosen case needs) start
+    together, while the clients build; each phase is timed on its own."""
+    needed = {case.server for client in clients for case in supported(client, cases) if case.server}
+    with ThreadPoolExecutor(max_workers=2) as server_threads:
+        server = server_threads.submit(_timed, backend.start_server)
+        variants = server_threads.submit(_timed, backend.start_variants, needed)
+        clients_started = time.monotonic()
+        backend.prepare(clients)
+        matrix.phases["client builds"] = time.monotonic() - clients_started
+        matrix.phases["server start"], _ = server.result()
+        variants_seconds, started = variants.result()
+    if needed:
+        matrix.phases["server variants"] = variants_seconds
+    return started
+
+
+def _timed(step, *args) -> tuple[float, object]:
     started = time.monotonic()
-    step()
-    return time.monotonic() - started
+    value = step(*args)
+    return time.monotonic() - started, value
 
 
 def judge_matrix(matrix: MatrixRun) -> MatrixRun:

@@ -11,6 +11,7 @@ import contextlib
 import os
 import shutil
 import subprocess
+import threading
 import time
 import uuid
 
@@ -52,6 +53,7 @@ class DockerBackend(Backend):
         self.docker = connect()
         self.run_id = uuid.uuid4().hex[:8]
         self.network = None
+        self._network_lock = threading.Lock()
         self.server = None
         self.variants: list = []  # the server variants' containers
         self.pki_dir = None
@@ -104,13 +106,21 @@ class DockerBackend(Backend):
         self.progress.step(name, f"image ready ({time.monotonic() - started:.1f}s, log: {log_path})")
         return tag
 
+    def _network_name(self) -> str:
+        """The run's bridge network, made by whichever of the server and its variants (which
+        start together) asks first."""
+        with self._network_lock:
+            if self.network is None:
+                self.network = self.docker.networks.create(f"teams-interop-{self.run_id}", driver="bridge")
+            return self.network.name
+
     def start_server(self) -> None:
-        self.network = self.docker.networks.create(f"teams-interop-{self.run_id}", driver="bridge")
+        network = self._network_name()
         self.server = self.docker.containers.run(
             self.images["server"],
             command=SERVER_ARGS,
             name=f"teams-server-{self.run_id}",
-            network=self.network.name,
+            network=network,
             ports={f"{SERVER_PORT}/tcp": ("127.0.0.1", None)},
             detach=True,
         )
@@ -138,7 +148,7 @@ class DockerBackend(Backend):
             self.images["server"],
             command=[*SERVER_ARGS, *pki.server_flags(variant, "/tls")],
             name=self._variant_name(variant),
-            network=self.network.name,
+            network=self._network_name(),
             ports={f"{SERVER_PORT}/tcp": ("127.0.0.1", None)},
             volumes={str(authority.folder): {"bind": "/tls", "mode": "ro"}},
             detach=True,
