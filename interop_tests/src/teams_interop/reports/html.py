@@ -21,6 +21,7 @@ from teams_interop.reports.outcomes import (
     languages,
     milliseconds,
     printable,
+    timings,
 )
 
 MARKS = {
@@ -97,6 +98,7 @@ def render(matrix: MatrixRun) -> str:
             f"{len(matrix.clients)} languages</p>",
             _summary(matrix),
             _processes(matrix),
+            "".join(f'<p class="timings">{escape(line)}</p>' for line in timings(matrix)),
             _jump_list(matrix),
             _matrix(matrix),
             _stderr(matrix),

@@ -11,7 +11,15 @@ from html import escape
 
 from teams_interop.compare import Outcome
 from teams_interop.matrix import MatrixRun
-from teams_interop.reports.outcomes import ORDER, failure_count, languages, milliseconds, printable, process_rows
+from teams_interop.reports.outcomes import (
+    ORDER,
+    failure_count,
+    languages,
+    milliseconds,
+    printable,
+    process_rows,
+    timings,
+)
 
 EMOJI = {
     Outcome.PASS: "✅",
@@ -38,6 +46,7 @@ def markdown(matrix: MatrixRun) -> str:
         "",
         *summary_lines(matrix),
         *_process_lines(matrix),
+        *_timing_lines(matrix),
         "",
         table(matrix),
     ]
@@ -61,6 +70,11 @@ def _process_lines(matrix: MatrixRun) -> list[str]:
     for language, problems in process_rows(matrix):
         lines += [f"- ❌ **{_inline(language)} client process**: {_inline(problem)}" for problem in problems]
     return lines
+
+
+def _timing_lines(matrix: MatrixRun) -> list[str]:
+    lines = timings(matrix)
+    return ["", *(f"<sub>{_inline(line)}</sub><br>" for line in lines)] if lines else []
 
 
 def table(matrix: MatrixRun) -> str:
