@@ -226,7 +226,7 @@ def _next(owed: deque, in_flight: dict, ready: bool) -> Case | None:
     process has answered once (its start-up and first connection are done), a timed case waits
     for it: their clocks, the client's deadline and the harness's latency budget, would
     otherwise count a cold start against them. A process given only timed cases gets one first,
-alone."""
+    alone."""
     waiting = not ready and (bool(in_flight) or not all(_timed(case) for case in owed))
     for index, case in enumerate(owed):
         if waiting and _timed(case):
