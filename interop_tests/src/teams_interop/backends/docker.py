@@ -1,21 +1,24 @@
 """The container backend: the server and every client in Docker, driven through the Docker SDK.
 
 Images are built from the repository root with each component's Dockerfile (Docker's layer cache
-makes an unchanged component cost nothing). Base images come from the Dockerfiles' defaults
+makes an unchanged component cheap; an image whose inputs did not change since we built it is not
+sent to the engine at all: image_inputs.py). Base images come from the Dockerfiles' defaults
 (the official images) unless PYTHON_IMAGE, GO_IMAGE or NODE_IMAGE name others, as our CI does
 with the local images of ci/docker/base-images.sh. The server and the clients share a bridge
 network made for the run; the harness reaches the server through a port published on loopback.
 """
 
 import contextlib
+import json
 import os
 import shutil
 import subprocess
 import threading
 import time
 import uuid
+from pathlib import Path
 
-from teams_interop import paths, pki
+from teams_interop import image_inputs, paths, pki
 from teams_interop.backends import Backend, EnvironmentProblem, PipeProcess
 from teams_interop.builds import BuildError
 from teams_interop.clients import ClientSpec, command
@@ -78,9 +81,13 @@ class DockerBackend(Backend):
             return tag
         # Base images are build arguments named *_IMAGE (PYTHON_IMAGE, GO_IMAGE, JAVA_IMAGE, ...)
         buildargs = {name: value for name, value in os.environ.items() if name.endswith("_IMAGE") and value}
+        started = time.monotonic()
+        inputs = image_inputs.fingerprint(paths.layout().repo, dockerfile, buildargs, self._image_id)
+        if inputs is not None and self._unchanged(name, tag, inputs):
+            self.progress.step(name, f"image {tag} up to date (its inputs are unchanged)")
+            return tag
         log_path = paths.layout().work_dir / "logs" / f"docker-build-{name}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        started = time.monotonic()
         self.progress.step(name, f"building image {tag} from {dockerfile}")
         with log_path.open("w", encoding="utf-8") as log:
             stream = self.docker.api.build(
@@ -104,7 +111,36 @@ class DockerBackend(Backend):
                 if text.startswith("Step "):
                     self.progress.step(name, text.strip()[:100])
         self.progress.step(name, f"image ready ({time.monotonic() - started:.1f}s, log: {log_path})")
+        if inputs is not None:
+            self._remember(name, tag, inputs)
         return tag
+
+    def _image_id(self, reference: str) -> str | None:
+        try:
+            return self.docker.images.get(reference).id
+        except Exception:  # not here (docker.errors.ImageNotFound), or not readable: build
+            return None
+
+    @staticmethod
+    def _stamp(name: str) -> Path:
+        return paths.layout().work_dir / "stamps" / f"docker-{name}.json"
+
+    def _unchanged(self, name: str, tag: str, inputs: str) -> bool:
+        """The tag still names the image built from these very inputs (another checkout may
+        have built the same tag since, from others)."""
+        try:
+            stamp = json.loads(self._stamp(name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return stamp == {"tag": tag, "inputs": inputs, "image": stamp.get("image")} and (
+            self._image_id(tag) == stamp["image"]
+        )
+
+    def _remember(self, name: str, tag: str, inputs: str) -> None:
+        image = self._image_id(tag)
+        if image is not None:
+            self._stamp(name).parent.mkdir(parents=True, exist_ok=True)
+            self._stamp(name).write_text(json.dumps({"tag": tag, "inputs": inputs, "image": image}), encoding="utf-8")
 
     def _network_name(self) -> str:
         """The run's bridge network, made by whichever of the server and its variants (which
