@@ -7,6 +7,8 @@ leaves the servicer exactly what production runs.
 | key                          | effect                                                      |
 | ---------------------------- | ----------------------------------------------------------- |
 | x-teams-delay-ms             | wait this long before each response message                |
+| x-teams-delay-from           | ... but only before the responses from this 0-based index on |
+|                              | (default 0: every response; 1: the first goes out at once)   |
 | x-teams-echo-initial*        | echoed back as initial metadata                             |
 | x-teams-echo-trailing*       | echoed back as trailing metadata                            |
 | x-teams-status-code          | after the normal responses, end the call with this code ... |
@@ -34,6 +36,7 @@ from dataclasses import dataclass, field
 import grpc
 
 DELAY = "x-teams-delay-ms"
+DELAY_FROM = "x-teams-delay-from"
 ECHO_INITIAL = "x-teams-echo-initial"
 ECHO_TRAILING = "x-teams-echo-trailing"
 STATUS_CODE = "x-teams-status-code"
@@ -58,6 +61,7 @@ class Hooks:
     """What one call's metadata asks of the server."""
 
     delay_seconds: float = 0.0
+    delay_from: int = 0  # the 0-based index of the first response message the delay precedes
     initial: tuple = ()
     trailing: tuple = ()
     status: grpc.StatusCode | None = None
@@ -73,6 +77,9 @@ class Hooks:
         values = dict(items)
         problems = []
         delay = _number(values.get(DELAY, "0"), DELAY, problems)
+        delay_from = _number(values.get(DELAY_FROM, "0"), DELAY_FROM, problems)
+        if delay_from < 0:
+            problems.append(f"{DELAY_FROM} must not be negative, got {values[DELAY_FROM]!r}")
         code = values.get(STATUS_CODE)
         status = None
         if code is not None:
@@ -88,6 +95,7 @@ class Hooks:
                 problems.append(f"{COMPRESS_RESPONSE} must be one of {sorted(COMPRESSIONS)}, got {compress!r}")
         return cls(
             delay_seconds=delay / 1000,
+            delay_from=delay_from,
             initial=tuple((k, v) for k, v in items if k.startswith(ECHO_INITIAL)),
             trailing=tuple((k, v) for k, v in items if k.startswith(ECHO_TRAILING)),
             status=status,
@@ -126,9 +134,10 @@ class Hooks:
 
         return deserialize
 
-    def pause(self, context: grpc.ServicerContext) -> None:
-        """Waits the delay, but no longer than the call lives (deadline or cancellation)."""
-        if self.delay_seconds <= 0:
+    def pause(self, context: grpc.ServicerContext, index: int = 0) -> None:
+        """Waits the delay before response ``index`` (0-based) if ``delay_from`` says so, but no
+        longer than the call lives (deadline or cancellation)."""
+        if self.delay_seconds <= 0 or index < self.delay_from:
             return
         ended = threading.Event()
         context.add_callback(ended.set)
@@ -183,8 +192,8 @@ def _unary_response(behaviour: Callable, hooks: Hooks) -> Callable:
 def _streamed_responses(behaviour: Callable, hooks: Hooks) -> Callable:
     def handle(request_or_iterator, context) -> Iterator:
         hooks.begin(context)
-        for response in behaviour(request_or_iterator, context):
-            hooks.pause(context)
+        for index, response in enumerate(behaviour(request_or_iterator, context)):
+            hooks.pause(context, index)
             yield response
         hooks.finish(context)
 

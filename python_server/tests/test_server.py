@@ -90,6 +90,53 @@ def test_malformed_hook_is_invalid_argument(hooked_server) -> None:
     assert "x-teams-delay-ms must be an integer" in raised.value.details()
 
 
+def test_delay_from_spares_the_responses_before_it(hooked_server) -> None:
+    """x-teams-delay-from: 1: the first response at once, the delay before each later one."""
+    channel, stub = stub_for(hooked_server)
+    hooks = [("x-teams-delay-ms", "1000"), ("x-teams-delay-from", "1")]
+    with channel:
+        started = time.monotonic()
+        stream = stub.ListTeams(teams_pb2.ListTeamsRequest(), metadata=hooks, timeout=30)
+        arrivals = []
+        for _ in range(2):
+            next(stream)
+            arrivals.append(time.monotonic() - started)
+        stream.cancel()
+    assert arrivals[0] < 0.9, arrivals  # not delayed (a loaded machine still answers within 0.9 s)
+    assert arrivals[1] >= 1.0, arrivals  # the second one is
+
+
+def test_delay_from_past_a_unary_response_means_no_delay(hooked_server) -> None:
+    channel, stub = stub_for(hooked_server)
+    with channel:
+        started = time.monotonic()
+        stub.GetTeam(
+            teams_pb2.TeamRequest(city="Boston"), metadata=[("x-teams-delay-ms", "3000"), ("x-teams-delay-from", "1")]
+        )
+    assert time.monotonic() - started < 2
+
+
+def test_delay_then_deadline_keeps_the_responses_before_it(hooked_server) -> None:
+    """The catalogue's deadline_server_stream_exceeded, against the server alone."""
+    channel, stub = stub_for(hooked_server)
+    hooks = [("x-teams-delay-ms", "2000"), ("x-teams-delay-from", "1")]
+    received = []
+    with channel, pytest.raises(grpc.RpcError) as raised:
+        for response in stub.ListTeams(teams_pb2.ListTeamsRequest(), metadata=hooks, timeout=1):
+            received.append(response.city)
+    assert raised.value.code() is grpc.StatusCode.DEADLINE_EXCEEDED
+    assert received == ["Chicago"]
+
+
+@pytest.mark.parametrize("value", ["-1", "first"])
+def test_malformed_delay_from_is_invalid_argument(hooked_server, value) -> None:
+    channel, stub = stub_for(hooked_server)
+    with channel, pytest.raises(grpc.RpcError) as raised:
+        stub.GetTeam(teams_pb2.TeamRequest(city="Boston"), metadata=[("x-teams-delay-from", value)])
+    assert raised.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert "x-teams-delay-from must" in raised.value.details()
+
+
 def test_health_serving_then_not_serving_on_stop() -> None:
     running = start()
     with grpc.insecure_channel(f"127.0.0.1:{running.port}") as channel:

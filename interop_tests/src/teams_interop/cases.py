@@ -17,15 +17,21 @@ and, for TLS, a ``tls`` object holding the PEM text the case asks for.
 """
 
 import base64
+import contextlib
 import dataclasses
 import functools
+import hashlib
 import json
+import os
+import pickle
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import google.protobuf
 import grpc
 import jsonschema
 import yaml
@@ -165,6 +171,45 @@ class Case:
 
 
 def load_catalogue(schema: ProtoSchema, cases_dir: Path | None = None, *, lenient: bool = False) -> list[Case]:
+    """Every case of the catalogue, built against ``schema``; see _load_catalogue.
+
+    A catalogue that loaded without a mistake is kept in ``.interop/cache``, keyed by everything
+    that makes it: the case files, the schema, this package's code and the versions of Python,
+    PyYAML and protobuf. The same inputs give the same cases without parsing and validating the
+    11 MB of them again (half a second); any change, or a mistake, loads it afresh.
+    """
+    cases_dir = cases_dir or paths.layout().cases_dir
+    key = _catalogue_key(schema, cases_dir, lenient)
+    cache = paths.layout().work_dir / "cache" / "catalogue.pickle"
+    unreadable = (OSError, EOFError, ValueError, TypeError, AttributeError, pickle.UnpicklingError)
+    with contextlib.suppress(*unreadable), cache.open("rb") as stored:
+        if pickle.load(stored) == key:
+            return pickle.load(stored)
+    cases = _load_catalogue(schema, cases_dir, lenient=lenient)
+    with contextlib.suppress(OSError):
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        partial = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+        with partial.open("wb") as out:
+            pickle.dump(key, out, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(cases, out, protocol=pickle.HIGHEST_PROTOCOL)
+        partial.replace(cache)
+    return cases
+
+
+def _catalogue_key(schema: ProtoSchema, cases_dir: Path, lenient: bool) -> str:
+    digest = hashlib.sha256()
+    versions = (sys.version, yaml.__version__, google.protobuf.__version__, lenient, str(cases_dir.resolve()))
+    digest.update(repr((versions, schema.fingerprint)).encode())
+    package = Path(__file__).parent
+    facts = roster.roster_file()  # the layout's, whichever cases_dir: what roster.teams() reads
+    for root, pattern in ((cases_dir, "*"), (facts.parent, facts.name), (package, "*.py"), (package, "*.json")):
+        for path in sorted(root.rglob(pattern)):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _load_catalogue(schema: ProtoSchema, cases_dir: Path, *, lenient: bool = False) -> list[Case]:
     """Every case of the catalogue, built against ``schema``.
 
     Strict by default: a case the proto cannot express is a catalogue error. ``lenient`` is for
@@ -174,7 +219,6 @@ def load_catalogue(schema: ProtoSchema, cases_dir: Path | None = None, *, lenien
     (a version-skew run compares observations with each other, never with the expectation).
     """
     cases: list[Case] = []
-    cases_dir = cases_dir or paths.layout().cases_dir
     for path in sorted(cases_dir.glob("*.yaml")):
         cases.extend(load_topic(path, schema, lenient=lenient))
     seen: set[str] = set()
@@ -185,7 +229,7 @@ def load_catalogue(schema: ProtoSchema, cases_dir: Path | None = None, *, lenien
     return cases
 
 
-class _StrictLoader(yaml.SafeLoader):
+class _StrictMappings:
     """YAML that refuses a key given twice (PyYAML keeps the last one silently)."""
 
     def construct_mapping(self, node, deep=False):
@@ -198,6 +242,15 @@ class _StrictLoader(yaml.SafeLoader):
                 )
             seen[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)
+
+
+class _StrictLoader(_StrictMappings, yaml.SafeLoader):
+    """Pure Python: its words for a syntax error are the ones we report."""
+
+
+class _FastStrictLoader(_StrictMappings, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """libyaml's parser when PyYAML has it, ten times faster; a file it refuses is read again
+    with _StrictLoader for the message."""
 
 
 @functools.cache
@@ -226,8 +279,10 @@ def read_topic(path: Path) -> dict:
     """A case file, parsed strictly and validated against cases.schema.json: one clear line."""
     text = path.read_text(encoding="utf-8")
     try:
-        document = yaml.load(text, Loader=_StrictLoader)
-        tree = yaml.compose(text)
+        try:
+            document = yaml.load(text, Loader=_FastStrictLoader)
+        except yaml.YAMLError:
+            document = yaml.load(text, Loader=_StrictLoader)
     except CatalogueError as error:
         raise CatalogueError(f"{path.name}:{str(error).removeprefix('line ')}") from None
     except yaml.YAMLError as error:
@@ -248,7 +303,7 @@ def read_topic(path: Path) -> dict:
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
             extra = [key for key in error.instance if key not in error.schema.get("properties", {})]
             at = [*where, extra[0]] if extra else where
-        line = _line_of(tree, at) or 1
+        line = _line_of(yaml.compose(text, Loader=_FastStrictLoader), at) or 1  # only for the message
         message = error.message
         if error.validator == "additionalProperties":
             message = message.replace("Additional properties are not allowed", "unknown key(s)")

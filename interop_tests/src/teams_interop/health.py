@@ -8,17 +8,25 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from teams_interop.pki import SERVER_NAME, Pki
 
+# A server still starting refuses the first connection (a container's published port answers
+# before the server listens); gRPC's default reconnect backoff would then wait a full second.
+RECONNECT = [
+    ("grpc.initial_reconnect_backoff_ms", 50),
+    ("grpc.min_reconnect_backoff_ms", 50),
+    ("grpc.max_reconnect_backoff_ms", 250),
+]
+
 
 def channel(target: str, authority: Pki | None = None, client_certificate: bool = False) -> grpc.Channel:
     """A plaintext channel, or (with the run's PKI) a TLS one that checks the name teams.test."""
     if authority is None:
-        return grpc.insecure_channel(target)
+        return grpc.insecure_channel(target, options=RECONNECT)
     credentials = grpc.ssl_channel_credentials(
         root_certificates=authority.pem("ca.crt").encode(),
         private_key=authority.pem("client.key").encode() if client_certificate else None,
         certificate_chain=authority.pem("client.crt").encode() if client_certificate else None,
     )
-    options = [("grpc.ssl_target_name_override", SERVER_NAME)]
+    options = [("grpc.ssl_target_name_override", SERVER_NAME), *RECONNECT]
     return grpc.secure_channel(target, credentials, options=options)
 
 

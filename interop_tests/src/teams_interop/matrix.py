@@ -1,9 +1,10 @@
 """Runs every client over the cases it supports against one server, one session per language,
 and judges the results; ``run_servers`` does so for each server of a client x server matrix.
 
-The server starts while the clients build: both are waits, and the server needs none of them.
-A case that needs what the server does not offer (test hooks against a live target, a TLS
-variant a server cannot start) is *not applicable* there: no client runs it, nobody is blamed.
+The server and its variants start while the clients build: all are waits, and the servers need
+none of the clients. A case that needs what the server does not offer (test hooks against a live
+target, a TLS variant a server cannot start) is *not applicable* there: no client runs it, nobody
+is blamed.
 """
 
 import dataclasses
@@ -14,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from teams_interop.backends import Backend
-from teams_interop.cases import Case
+from teams_interop.cases import Case, Variants
 from teams_interop.clients import ClientSpec
 from teams_interop.compare import Outcome, Verdict, judge
 from teams_interop.contract import Observed, parse_result
@@ -97,18 +98,7 @@ def run_matrix(
     backend.prepare_server()
     if target is None:
         matrix.phases["server build"] = time.monotonic() - started
-    with ThreadPoolExecutor(max_workers=1) as server_thread:
-        server = server_thread.submit(_timed, backend.start_server)
-        clients_started = time.monotonic()
-        backend.prepare(clients)
-        matrix.phases["client builds"] = time.monotonic() - clients_started
-        matrix.phases["server start"] = server.result()
-    # Server variants (TLS, mTLS, token) start only when a chosen case needs one.
-    needed = {case.server for client in clients for case in supported(client, runnable) if case.server}
-    variants_started = time.monotonic()
-    variants = backend.start_variants(needed)
-    if needed and target is None:
-        matrix.phases["server variants"] = time.monotonic() - variants_started
+    variants = start_servers(matrix, backend, clients, runnable)
 
     def run_one(client: ClientSpec) -> Session:
         own_cases = supported(client, runnable)
@@ -183,10 +173,31 @@ def name_server_differences(runs: list[MatrixRun]) -> list[MatrixRun]:
     return runs
 
 
-def _timed(step) -> float:
+def start_servers(matrix: MatrixRun, backend: Backend, clients: list[ClientSpec], cases: list[Case]) -> Variants:
+    """The server and its variants (TLS, mTLS, token; only those a chosen case needs) start
+    together, while the clients build; each phase is timed on its own."""
+    needed = {case.server for client in clients for case in supported(client, cases) if case.server}
+    if matrix.live:
+        needed = set()  # a live target: nothing to start, only its own TLS and token (Variants)
+    with ThreadPoolExecutor(max_workers=2) as server_threads:
+        server = server_threads.submit(_timed, backend.start_server)
+        variants = server_threads.submit(_timed, backend.start_variants, needed)
+        clients_started = time.monotonic()
+        backend.prepare(clients)
+        matrix.phases["client builds"] = time.monotonic() - clients_started
+        matrix.phases["server start"], _ = server.result()
+        variants_seconds, started = variants.result()
+    if needed:
+        matrix.phases["server variants"] = variants_seconds
+    if matrix.live:
+        matrix.phases["target check"] = matrix.phases.pop("server start")
+    return started
+
+
+def _timed(step, *args) -> tuple[float, object]:
     started = time.monotonic()
-    step()
-    return time.monotonic() - started
+    value = step(*args)
+    return time.monotonic() - started, value
 
 
 def judge_matrix(matrix: MatrixRun) -> MatrixRun:

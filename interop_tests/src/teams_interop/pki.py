@@ -4,7 +4,12 @@ Made fresh at run time in ``.interop/tls/<run>`` (never committed): a CA, a serv
 for every name a client may dial (``teams.test``, localhost, 127.0.0.1, the compose services and
 the docker containers), a client certificate, an unrelated CA (to prove that clients verify) and
 a token file. Every file is world-readable: the server image runs as a non-root user.
+
+``cryptography`` (a quarter of a second to import on a loaded machine) is imported only when a
+run makes its PKI, in the thread that starts the variants, never on the way to the first case.
 """
+
+from __future__ import annotations
 
 import datetime
 import ipaddress
@@ -12,11 +17,10 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+if TYPE_CHECKING:
+    from cryptography import x509
 
 SERVER_NAME = "teams.test"  # the name tls cases check unless they give their own
 VARIANTS = ("tls", "mtls", "token")
@@ -50,6 +54,9 @@ class Pki:
 
 def make_pki(folder: Path, extra_names: tuple[str, ...] = (), run: str | None = None) -> Pki:
     """Writes ca.crt, server.crt/key, client.crt/key, other-ca.crt, token and, last, ready."""
+    from cryptography import x509
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
     run = run or secrets.token_hex(4)
     folder.mkdir(parents=True, exist_ok=True)
     os.chmod(folder, 0o755)
@@ -91,10 +98,15 @@ def _now() -> datetime.datetime:
 
 
 def _name(common_name: str) -> x509.Name:
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
 def _builder(subject: str, issuer: x509.Name, public_key) -> x509.CertificateBuilder:
+    from cryptography import x509
+
     return (
         x509.CertificateBuilder()
         .subject_name(_name(subject))
@@ -107,6 +119,10 @@ def _builder(subject: str, issuer: x509.Name, public_key) -> x509.CertificateBui
 
 
 def _authority(common_name: str):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     key = ec.generate_private_key(ec.SECP256R1())
     cert = (
         _builder(common_name, _name(common_name), key.public_key())
@@ -119,6 +135,10 @@ def _authority(common_name: str):
 
 
 def _leaf(common_name: str, names: list, usage, ca: x509.Certificate, ca_key):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     key = ec.generate_private_key(ec.SECP256R1())
     cert = (
         _builder(common_name, ca.subject, key.public_key())
@@ -132,10 +152,14 @@ def _leaf(common_name: str, names: list, usage, ca: x509.Certificate, ca_key):
 
 
 def _cert_pem(cert: x509.Certificate) -> str:
+    from cryptography.hazmat.primitives import serialization
+
     return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
 
 
 def _key_pem(key) -> str:
+    from cryptography.hazmat.primitives import serialization
+
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode("ascii")

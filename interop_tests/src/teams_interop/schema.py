@@ -6,6 +6,7 @@ keeps the harness independent of any installed copy and lets it load two version
 """
 
 import functools
+import hashlib
 import subprocess
 import sys
 import tempfile
@@ -22,6 +23,7 @@ class ProtoSchema:
 
     def __init__(self, files: descriptor_pb2.FileDescriptorSet) -> None:
         self.pool = descriptor_pool.DescriptorPool()
+        self.fingerprint = hashlib.sha256(files.SerializeToString(deterministic=True)).hexdigest()
         health = descriptor_pb2.FileDescriptorProto.FromString(health_pb2.DESCRIPTOR.serialized_pb)
         for proto in [health, *files.file]:
             if proto.name != health.name:

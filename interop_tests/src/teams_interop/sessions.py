@@ -1,7 +1,9 @@
 """One client's session: its process answers the cases it is sent, and is held to account.
 
 The harness keeps at most ``WINDOW`` cases unanswered (a case marked ``exclusive`` goes alone), so
-a client may run what it is sent concurrently and every case's clock starts when it is sent. Each
+a client may run what it is sent concurrently and every case's clock starts when it is sent. A
+timed case (a deadline or a latency budget) is sent only once the process has answered once, so
+its clock never includes the client's start-up. Each
 case has a watchdog a little longer than its deadline: a case still unanswered then fails as
 *hung*, by name, the process is killed, and a fresh one is started for the cases still owed;
 other languages never notice. After its last result a client has ``GRACE_SECONDS`` to exit 0.
@@ -18,7 +20,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from teams_interop.cases import Case, Variants
+from teams_interop.cases import DEFAULT_TIMEOUT_MS, Case, Variants
 
 WINDOW = 16
 WATCHDOG_SLACK_SECONDS = 5.0  # past a case's deadline before it counts as hung
@@ -160,8 +162,7 @@ def _drive(session, process, owed: deque, window, slack, grace, on_answer, varia
         return max(sent, ready_at[0]) if ready_at else sent + STARTUP_SECONDS
 
     while True:
-        while stdin_open and owed and len(in_flight) < window and _may_send(owed[0], in_flight):
-            case = owed.popleft()
+        while stdin_open and len(in_flight) < window and (case := _next(owed, in_flight, bool(ready_at))):
             limit = case.timeout_seconds + slack
             in_flight[case.id] = (case, time.monotonic(), limit)
             with contextlib.suppress(OSError):  # it died; the reader's end of file says so
@@ -212,6 +213,29 @@ def _drive(session, process, owed: deque, window, slack, grace, on_answer, varia
             process.kill()
             session.problems.append(f"{session.language}: {process.name} hung on {', '.join(hung)} (killed)")
             return
+
+
+def _timed(case: Case) -> bool:
+    """A case whose verdict depends on time: a latency budget, or a deadline tighter than the
+    default (the deadline cases; a 60 s one for a long stream is a bound, not a measure)."""
+    return case.expect.max_ms is not None or case.deadline_ms < DEFAULT_TIMEOUT_MS
+
+
+def _next(owed: deque, in_flight: dict, ready: bool) -> Case | None:
+    """The next case to send, taken out of ``owed``, or None. In order, except that until the
+    process has answered once (its start-up and first connection are done), a timed case waits
+    for it: their clocks, the client's deadline and the harness's latency budget, would
+    otherwise count a cold start against them. A process given only timed cases gets one first,
+    alone."""
+    waiting = not ready and (bool(in_flight) or not all(_timed(case) for case in owed))
+    for index, case in enumerate(owed):
+        if waiting and _timed(case):
+            continue
+        if not _may_send(case, in_flight):
+            return None
+        del owed[index]
+        return case
+    return None
 
 
 def _may_send(case: Case, in_flight: dict) -> bool:

@@ -163,6 +163,28 @@ def test_a_server_answering_one_city_3_s_late_fails_the_latency_budget(tmp_path,
     assert matrix.verdict("one", "get_team_known_city").outcome is Outcome.PASS  # right, only late
 
 
+STREAM_DEADLINE = "deadline_server_stream_exceeded"  # the first response at once, the second due 1 s late
+MISTIMED = {
+    # x-teams-delay-from ignored: every response 2 s late, the first too (past the 1 s deadline)
+    "first_late": "import teams_server.hooks as h; h.DELAY_FROM = 'x-not-read'",
+    # the delay starting one response late: the second arrives at once, before the deadline
+    "second_early": "import teams_server.hooks as h; p = h.Hooks.pause; h.Hooks.pause = lambda s, c, i=0: p(s, c, i-1)",
+}
+
+
+@pytest.mark.parametrize("fault", sorted(MISTIMED))
+def test_a_server_mistiming_the_stream_deadline_case_turns_it_red(
+    fault, tmp_path, catalogue, schema, real_python_client
+):
+    make_client(tmp_path, "one", "honest", "", real_python_client)
+    matrix = run(tmp_path, pick(catalogue, STREAM_DEADLINE, "deadline_met"), schema, PlantedServer(MISTIMED[fault]))
+    verdict = matrix.verdict("one", STREAM_DEADLINE)
+    assert verdict.outcome is Outcome.FAIL
+    wrong = '-      "nickname": "Jackals"' if fault == "first_late" else '+      "nickname": "Wheels"'
+    assert wrong in verdict.explanation
+    assert matrix.verdict("one", "deadline_met").outcome is Outcome.PASS
+
+
 @pytest.mark.parametrize("city", list(roster.teams()))
 def test_a_wrong_nickname_in_the_server_turns_the_matrix_red(city, tmp_path, catalogue, schema, real_python_client):
     make_client(tmp_path, "one", "honest", "", real_python_client)

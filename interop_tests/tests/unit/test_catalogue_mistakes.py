@@ -97,3 +97,16 @@ def test_a_cases_pattern_that_matches_nothing_is_a_usage_error() -> None:
     assert done.returncode == 2
     assert "no case id matches 'no_such_case_*'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_kept_catalogue_never_hides_an_edit_or_a_mistake(catalogue, schema) -> None:
+    """load_catalogue keeps a good load in .interop/cache: same inputs, same cases; any edit
+    (here a nickname, then a mistake) is read afresh."""
+    cases_dir = catalogue(GOOD)
+    first = load_catalogue(schema, cases_dir)
+    assert load_catalogue(schema, cases_dir) == first
+    catalogue(GOOD.replace("nickname: Jackals", "nickname: Impostors"))
+    assert load_catalogue(schema, cases_dir)[0].expect.responses == ({"city": "Chicago", "nickname": "Impostors"},)
+    catalogue(GOOD.replace("timeout_ms: 500", "timeout_ms: fast"))
+    with pytest.raises(CatalogueError, match="timeout_ms: 'fast' is not of type 'integer'"):
+        load_catalogue(schema, cases_dir)

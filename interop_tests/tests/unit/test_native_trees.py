@@ -16,7 +16,7 @@ def test_by_default_everything_is_where_it_always_was() -> None:
     assert backend.work_dir == WORK_DIR / "native"
     assert backend.server_log == WORK_DIR / "logs" / "native-server.log"
     assert backend.server_dir == REPO / "python_server"  # its manifest's folder, where its command runs
-    assert backend.server_command()[0] == [".venv/bin/teams-server"]
+    assert backend.server_command()[0] == [".venv/bin/teams-server", "--drain-seconds", "0"]
 
 
 def test_clients_see_their_own_trees_proto_and_build_state_stays_in_their_tree(tmp_path) -> None:

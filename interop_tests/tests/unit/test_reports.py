@@ -215,3 +215,23 @@ def test_github_annotations_name_the_case_file_and_the_language() -> None:
         line.startswith("::error ") and "title=go::status_message_escapes: go and node differ" in line for line in lines
     )
     assert "::error title=node client process::node: node process 1 exited 1 after its last result" in lines
+
+
+def test_every_report_has_the_phases_and_each_clients_start(tmp_path: Path) -> None:
+    from teams_interop.reports.text import processes
+
+    matrix = sample_matrix()
+    matrix.phases = {"client builds": 0.5, "server start": 0.25, "cases": 1.5}
+    matrix.sessions["go"].first_result_seconds = 0.125
+    wanted = [
+        "phases: client builds 0.50s, server start 0.25s, cases 1.50s",
+        "client start (to its first result): go 0.12s",
+    ]
+    assert processes(matrix).splitlines()[-2:] == wanted
+    text = markdown(matrix)
+    assert all(f"<sub>{line}</sub><br>" in text for line in wanted)
+    page = _html(tmp_path, matrix)
+    assert all(f'<p class="timings">{line}</p>' in page for line in wanted)
+    suite = next(s for s in _junit(tmp_path, matrix).iter("testsuite") if s.get("name") == "go")
+    found = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert found["phase cases seconds"] == "1.500" and found["first_result_seconds"] == "0.125"

@@ -53,3 +53,34 @@ def test_a_hang_after_start_up_is_named_within_deadline_plus_slack() -> None:
     assert time.monotonic() - started < 3
     assert session.answers["b"].problem.startswith("hung: no result within 0.6 s")
     assert session.answers["c"].problem is None and session.processes == 2
+
+
+class Recording(Scripted):
+    """A Scripted process that notes when each case was sent."""
+
+    def __init__(self, startup: float = 0.0) -> None:
+        super().__init__(startup)
+        self.sent: dict[str, float] = {}
+
+    def send(self, line: str) -> None:
+        self.sent[json.loads(line)["id"]] = time.monotonic()
+        super().send(line)
+
+
+def test_a_timed_case_waits_for_the_first_answer_so_start_up_is_not_on_its_clock() -> None:
+    process = Recording(startup=0.5)
+    timed = Case("tight", "Teams/GetTeam", ({"city": "Chicago"},), Expectation(max_ms=300), frozenset())
+    cases = [case("deadline", timeout_ms=1000), timed, case("plain", timeout_ms=None)]
+    session = run_session("cold", cases, lambda: process, slack=0.5)
+    assert session.problems == []
+    first_answer = process.started + 0.5
+    assert process.sent["plain"] < first_answer  # untimed cases go at once, with the start-up
+    assert process.sent["deadline"] >= first_answer and process.sent["tight"] >= first_answer
+    assert session.answers["deadline"].seconds < 0.3 and session.answers["tight"].seconds < 0.3
+
+
+def test_only_timed_cases_still_start_one_at_once() -> None:
+    process = Recording(startup=0.3)
+    session = run_session("cold", [case("a", 1000), case("b", 1000)], lambda: process, slack=0.5)
+    assert session.problems == []
+    assert process.sent["a"] < process.started + 0.3 <= process.sent["b"]

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from teams_interop import pki
 from teams_interop.cases import Variants
@@ -124,17 +125,21 @@ class Backend(abc.ABC):
         """Starts a fresh server with test hooks and waits until its health service says SERVING."""
 
     def start_variants(self, needed: set[str]) -> Variants:
-        """Makes the run's PKI and starts the server variants ``needed`` (pki.VARIANTS), each
-        waited for over its own transport; nothing at all when no chosen case needs one."""
+        """Makes the run's PKI and starts the server variants ``needed`` (pki.VARIANTS) at once,
+        each waited for over its own transport; nothing at all when no chosen case needs one."""
         if self.live is not None:
             return self.live.variants()  # its own TLS and token for every call; no variants
         if not needed:
             return Variants()
         authority = self.make_pki()
-        targets = {}
-        for variant in sorted(needed):
+
+        def start(variant: str) -> str:
             self.progress.step(f"server-{variant}", "starting")
-            targets[variant] = self.start_variant(variant, authority)
+            return self.start_variant(variant, authority)
+
+        chosen = sorted(needed)
+        with ThreadPoolExecutor(max_workers=len(chosen)) as starting:
+            targets = dict(zip(chosen, starting.map(start, chosen), strict=True))
         return Variants(targets, authority)
 
     def make_pki(self) -> pki.Pki:  # pragma: no cover - every backend that starts variants has one

@@ -1,7 +1,8 @@
 """The container backend: the server and every client in Docker, driven through the Docker SDK.
 
 Images are built from the repository root with each component's Dockerfile (Docker's layer cache
-makes an unchanged component cost nothing). Base images come from the Dockerfiles' defaults
+makes an unchanged component cheap; an image whose inputs did not change since we built it is not
+sent to the engine at all: image_inputs.py). Base images come from the Dockerfiles' defaults
 (the official images) unless PYTHON_IMAGE, GO_IMAGE or NODE_IMAGE name others, as our CI does
 with the local images of ci/docker/base-images.sh. The server (any manifest's) and the clients
 share a bridge network made for the run; the harness reaches the server through a port published
@@ -10,15 +11,19 @@ an address on loopback means the host's.
 """
 
 import contextlib
+import json
 import os
 import shutil
 import subprocess
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import requests
 
-from teams_interop import builds, paths, pki, servers
+from teams_interop import builds, image_inputs, paths, pki, servers
 from teams_interop.backends import Backend, EnvironmentProblem, PipeProcess
 from teams_interop.builds import BuildError
 from teams_interop.clients import ClientSpec, command
@@ -52,6 +57,7 @@ class DockerBackend(Backend):
         self.docker = connect()
         self.run_id = uuid.uuid4().hex[:8]
         self.network = None
+        self._network_lock = threading.Lock()
         self.container = None  # the server's
         self.variants: list = []  # the server variants' containers
         self.pki_dir = None
@@ -78,9 +84,13 @@ class DockerBackend(Backend):
             return tag
         # Base images are build arguments named *_IMAGE (PYTHON_IMAGE, GO_IMAGE, JAVA_IMAGE, ...)
         buildargs = {name: value for name, value in os.environ.items() if name.endswith("_IMAGE") and value}
+        started = time.monotonic()
+        inputs = image_inputs.fingerprint(paths.layout().repo, dockerfile, buildargs, self._image_id)
+        if inputs is not None and self._unchanged(name, tag, inputs):
+            self.progress.step(name, f"image {tag} up to date (its inputs are unchanged)")
+            return tag
         log_path = paths.layout().work_dir / "logs" / f"docker-build-{name}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        started = time.monotonic()
         limit = builds.step_timeout()  # the whole image, like one native build step
         self.progress.step(name, f"building image {tag} from {dockerfile}")
         with log_path.open("w", encoding="utf-8") as log:
@@ -106,6 +116,8 @@ class DockerBackend(Backend):
                 if text.startswith("Step "):
                     self.progress.step(name, text.strip()[:100])
         self.progress.step(name, f"image ready ({time.monotonic() - started:.1f}s, log: {log_path})")
+        if inputs is not None:
+            self._remember(name, tag, inputs)
         return tag
 
     @property
@@ -132,16 +144,50 @@ class DockerBackend(Backend):
                 f"docker build of {dockerfile}: the engine said nothing for {limit:.0f}s (log: {log_path})"
             ) from None
 
+    def _image_id(self, reference: str) -> str | None:
+        try:
+            return self.docker.images.get(reference).id
+        except Exception:  # not here (docker.errors.ImageNotFound), or not readable: build
+            return None
+
+    @staticmethod
+    def _stamp(name: str) -> Path:
+        return paths.layout().work_dir / "stamps" / f"docker-{name}.json"
+
+    def _unchanged(self, name: str, tag: str, inputs: str) -> bool:
+        """The tag still names the image built from these very inputs (another checkout may
+        have built the same tag since, from others)."""
+        try:
+            stamp = json.loads(self._stamp(name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return stamp == {"tag": tag, "inputs": inputs, "image": stamp.get("image")} and (
+            self._image_id(tag) == stamp["image"]
+        )
+
+    def _remember(self, name: str, tag: str, inputs: str) -> None:
+        image = self._image_id(tag)
+        if image is not None:
+            self._stamp(name).parent.mkdir(parents=True, exist_ok=True)
+            self._stamp(name).write_text(json.dumps({"tag": tag, "inputs": inputs, "image": image}), encoding="utf-8")
+
+    def _network_name(self) -> str:
+        """The run's bridge network, made by whichever of the server and its variants (which
+        start together) asks first."""
+        with self._network_lock:
+            if self.network is None:
+                self.network = self.docker.networks.create(f"teams-interop-{self.run_id}", driver="bridge")
+            return self.network.name
+
     def start_server(self) -> None:
         if self.live is not None:
             self.check_live_target()
             return
-        self.network = self.docker.networks.create(f"teams-interop-{self.run_id}", driver="bridge")
         self.container = self.docker.containers.run(
             self.images["server"],
             command=self.server_args,
             name=f"teams-{self.server_label}-{self.run_id}",
-            network=self.network.name,
+            network=self._network_name(),
             ports={f"{self.server_port}/tcp": ("127.0.0.1", None)},
             detach=True,
         )
@@ -169,7 +215,7 @@ class DockerBackend(Backend):
             self.images["server"],
             command=[*self.server_args, *pki.server_flags(variant, "/tls")],
             name=self._variant_name(variant),
-            network=self.network.name,
+            network=self._network_name(),
             ports={f"{self.server_port}/tcp": ("127.0.0.1", None)},
             volumes={str(authority.folder): {"bind": "/tls", "mode": "ro"}},
             detach=True,
@@ -211,10 +257,14 @@ class DockerBackend(Backend):
             for _ in range(2):
                 with contextlib.suppress(Exception):
                     container.kill(signal="SIGTERM")
-        for container in containers:
+
+        def remove(container) -> None:
             with contextlib.suppress(Exception):
                 container.wait(timeout=15)
             container.remove(force=True)
+
+        with ThreadPoolExecutor(max_workers=max(1, len(containers))) as removing:  # together
+            list(removing.map(remove, containers))
         self.container, self.variants = None, []
         if self.pki_dir is not None:
             shutil.rmtree(self.pki_dir, ignore_errors=True)

@@ -168,16 +168,23 @@ class NativeBackend(Backend):
             raise EnvironmentProblem(f"cannot start the {client.language} client `{' '.join(argv)}`: {error}") from None
 
     def close(self) -> None:
-        # SIGTERM to all first, then a second one: the server's drain (NOT_SERVING for a load
-        # balancer to see) is for deployments; a second SIGTERM skips it, so a test server stops
-        # in its grace period and the servers stop together, not one drain after another.
+        # SIGTERM to all first, then a second one to those still running: the server's drain
+        # (NOT_SERVING for a load balancer to see) is for deployments; a second SIGTERM skips it,
+        # so a test server stops in its grace period and the servers stop together, not one drain
+        # after another. Ours are started with no drain (their manifests' run) and are gone before the
+        # second; the pause lets a server that does drain see two signals, not one merged.
         running = [process for process in [self.process, *self.variants] if process and process.poll() is None]
-        for signal_round in range(2):
-            for process in running:
+        for process in running:
+            with contextlib.suppress(ProcessLookupError):
+                process.terminate()
+        second = time.monotonic() + 0.2
+        for process in running:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=max(0.0, second - time.monotonic()))
+        for process in running:
+            if process.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
                     process.terminate()
-            if signal_round == 0:
-                time.sleep(0.2)
         for process in running:
             try:
                 process.wait(timeout=15)

@@ -25,6 +25,7 @@ from teams_interop.reports.outcomes import (
     languages,
     milliseconds,
     printable,
+    timings,
 )
 
 MARKS = {
@@ -105,7 +106,9 @@ def render(runs: MatrixRun | list[MatrixRun]) -> str:
         f"{len(first.clients)} languages, {'server' if len(runs) == 1 else 'servers'} {servers}</p>",
     ]
     if len(runs) == 1:  # the page as it always was: ids without a server prefix
-        body = [_summary(first), _processes(first), _jump_list(first), _matrix(first), _stderr(first)]
+        body = [
+            _summary(first), _processes(first), _timings(first), _jump_list(first), _matrix(first), _stderr(first)
+        ]  # fmt: skip
     else:
         body = [_grid(runs)]
         for matrix in runs:
@@ -115,12 +118,17 @@ def render(runs: MatrixRun | list[MatrixRun]) -> str:
                 f"<h2>Against the {escape(matrix.server)} server</h2>",
                 _summary(matrix, ns),
                 _processes(matrix, ns),
+                _timings(matrix),
                 _jump_list(matrix, ns),
                 _matrix(matrix, ns),
                 _stderr(matrix, ns),
                 "</section>",
             ]
     return "\n".join([*head, *body, "</body></html>", ""])
+
+
+def _timings(matrix: MatrixRun) -> str:
+    return "".join(f'<p class="timings">{escape(line)}</p>' for line in timings(matrix))
 
 
 def write_html(runs: MatrixRun | list[MatrixRun], path: Path) -> Path:

@@ -66,6 +66,8 @@ def _suite(matrix: MatrixRun, language: str) -> ET.Element:
     ET.SubElement(properties, "property", name="backend", value=matrix.backend)
     ET.SubElement(properties, "property", name="client", value=language)
     ET.SubElement(properties, "property", name="server", value=matrix.server)
+    for phase, seconds in matrix.phases.items():  # the run's, the same in every suite
+        ET.SubElement(properties, "property", name=f"phase {phase} seconds", value=f"{seconds:.3f}")
     if session and session.first_result_seconds is not None:
         ET.SubElement(properties, "property", name="first_result_seconds", value=f"{session.first_result_seconds:.3f}")
     process = ET.SubElement(suite, "testcase", classname=name, name="client process", time="0")

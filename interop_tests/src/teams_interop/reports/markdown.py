@@ -21,6 +21,7 @@ from teams_interop.reports.outcomes import (
     milliseconds,
     printable,
     process_rows,
+    timings,
 )
 
 EMOJI = {
@@ -58,7 +59,7 @@ def markdown(runs: MatrixRun | list[MatrixRun]) -> str:
     for matrix in runs:
         if len(runs) > 1:
             parts += [f"### Against the {_inline(matrix.server)} server", ""]
-        parts += [*summary_lines(matrix), *_process_lines(matrix), "", table(matrix)]
+        parts += [*summary_lines(matrix), *_process_lines(matrix), *_timing_lines(matrix), "", table(matrix)]
         if failure_count(matrix):
             heading = "Failures" if len(runs) == 1 else f"Failures against {_inline(matrix.server)}"
             parts += ["", f"### {heading}", "", *_failure_blocks(matrix, budget)]
@@ -96,6 +97,11 @@ def _process_lines(matrix: MatrixRun) -> list[str]:
     for language, problems in process_rows(matrix):
         lines += [f"- ❌ **{_inline(language)} client process**: {_inline(problem)}" for problem in problems]
     return lines
+
+
+def _timing_lines(matrix: MatrixRun) -> list[str]:
+    lines = timings(matrix)
+    return ["", *(f"<sub>{_inline(line)}</sub><br>" for line in lines)] if lines else []
 
 
 def table(matrix: MatrixRun) -> str:

@@ -49,6 +49,23 @@ def process_rows(matrix: MatrixRun) -> list[tuple[str, list[str]]]:
     return [(name, matrix.process_problems[name]) for name in languages(matrix) if matrix.process_problems.get(name)]
 
 
+def timings(matrix: MatrixRun) -> list[str]:
+    """The run's phases (build checks, server start, server variants, cases, judging; the first
+    ones overlap: the servers start while the clients' builds are checked) and each client's start,
+    from starting its process to its first result (its start-up plus one call)."""
+    lines = []
+    if matrix.phases:
+        lines.append("phases: " + ", ".join(f"{name} {seconds:.2f}s" for name, seconds in matrix.phases.items()))
+    starts = [
+        f"{name} {session.first_result_seconds:.2f}s"
+        for name in languages(matrix)
+        if (session := matrix.sessions.get(name)) is not None and session.first_result_seconds is not None
+    ]
+    if starts:
+        lines.append("client start (to its first result): " + ", ".join(starts))
+    return lines
+
+
 def milliseconds(seconds: float | None) -> str:
     return "" if seconds is None else f"{seconds * 1000:.0f} ms"
 

@@ -3,7 +3,7 @@ with several servers, one of each per server and the client x server grid."""
 
 from teams_interop.compare import Outcome
 from teams_interop.matrix import MatrixRun
-from teams_interop.reports.outcomes import grid_counts
+from teams_interop.reports.outcomes import grid_counts, timings
 
 
 def table(matrix: MatrixRun) -> str:
@@ -68,8 +68,7 @@ def processes(matrix: MatrixRun) -> str:
                 f"{session.seconds:.2f}s{first}"
             )
         lines += [f"  {problem}" for problem in problems]
-    if matrix.phases:
-        lines.append("phases: " + ", ".join(f"{name} {seconds:.2f}s" for name, seconds in matrix.phases.items()))
+    lines += timings(matrix)
     return "\n".join(lines)
 
 

@@ -23,6 +23,7 @@ import (
 
 const (
 	delayKey          = "x-teams-delay-ms"
+	delayFromKey      = "x-teams-delay-from"
 	echoInitialKey    = "x-teams-echo-initial"
 	echoTrailingKey   = "x-teams-echo-trailing"
 	statusCodeKey     = "x-teams-status-code"
@@ -35,6 +36,7 @@ const (
 // hooks is what one call's metadata asks of the server.
 type hooks struct {
 	delay          time.Duration
+	delayFrom      int // the 0-based index of the first response message the delay precedes
 	initial        metadata.MD
 	trailing       metadata.MD
 	status         codes.Code // codes.OK: no forced status
@@ -54,6 +56,11 @@ func parse(md metadata.MD) hooks {
 	}
 	if text, ok := last(delayKey); ok {
 		h.delay = time.Duration(h.number(text, delayKey)) * time.Millisecond
+	}
+	if text, ok := last(delayFromKey); ok {
+		if h.delayFrom = h.number(text, delayFromKey); h.delayFrom < 0 {
+			h.problems = append(h.problems, fmt.Sprintf("%s must not be negative, got %s", delayFromKey, pyRepr(text)))
+		}
 	}
 	if text, ok := last(statusCodeKey); ok {
 		n := h.number(text, statusCodeKey)
@@ -129,15 +136,16 @@ func (h hooks) report(ctx context.Context) {
 	}
 }
 
-// pause waits the delay, but no longer than the call lives (deadline or cancellation).
+// pause waits the delay before response message index (0-based) when index is at least
+// delayFrom, but no longer than the call lives (deadline or cancellation).
 //
 // A delay that would outlast the deadline ends a moment before it, with DEADLINE_EXCEEDED:
 // when the deadline itself passes, grpc-go's transport resets the stream with
 // RST_STREAM(CANCEL) (gRPC core sends a DEADLINE_EXCEEDED status instead), and a client whose
 // own deadline timer runs a little late then reports CANCELLED (grpc-js does, under load).
 // The catalogue's deadline cases test the client's deadline, not that race.
-func (h hooks) pause(ctx context.Context) error {
-	if h.delay <= 0 {
+func (h hooks) pause(ctx context.Context, index int) error {
+	if h.delay <= 0 || index < h.delayFrom {
 		return nil
 	}
 	wait, ended := h.delay, codes.Canceled

@@ -1,6 +1,7 @@
 package hooks
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -25,6 +26,9 @@ func TestParseProblems(t *testing.T) {
 		{metadata.Pairs("x-teams-delay-ms", " 1_0 "), nil},
 		{metadata.Pairs("x-teams-compress-response", "br"), []string{"x-teams-compress-response must be one of ['deflate', 'gzip', 'identity'], got 'br'"}},
 		{metadata.Pairs("x-teams-compress-response", "deflate"), nil},
+		{metadata.Pairs("x-teams-delay-from", "first"), []string{"x-teams-delay-from must be an integer, got 'first'"}},
+		{metadata.Pairs("x-teams-delay-from", "-1"), []string{"x-teams-delay-from must not be negative, got '-1'"}},
+		{metadata.Pairs("x-teams-delay-from", "1"), nil},
 	}
 	for _, tt := range tests {
 		h := parse(tt.md)
@@ -61,6 +65,19 @@ func TestPyRepr(t *testing.T) {
 	} {
 		if got := pyRepr(in); got != want {
 			t.Errorf("pyRepr(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+func TestPauseFrom(t *testing.T) {
+	h := parse(metadata.Pairs("x-teams-delay-ms", "200", "x-teams-delay-from", "1"))
+	for index, want := range []bool{false, true, true} {
+		started := time.Now()
+		if err := h.pause(context.Background(), index); err != nil {
+			t.Fatalf("pause(%d): %v", index, err)
+		}
+		if waited := time.Since(started) >= 200*time.Millisecond; waited != want {
+			t.Errorf("pause(%d) waited %v, want a wait: %v", index, time.Since(started), want)
 		}
 	}
 }

@@ -17,7 +17,7 @@ func Unary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.U
 		return nil, err
 	}
 	defer h.report(ctx)
-	if err := h.pause(ctx); err != nil {
+	if err := h.pause(ctx, 0); err != nil {
 		return nil, err
 	}
 	resp, err := handler(ctx, req)
@@ -32,7 +32,7 @@ func Unary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.U
 
 // Stream applies the hooks to a streaming call. A client-streaming call has one response and
 // pauses once before the service runs, like a unary one; a server-streaming or bidirectional
-// call pauses before each response message.
+// call pauses before each response message (from x-teams-delay-from's index on).
 func Stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 	ctx := ss.Context()
 	md, _ := metadata.FromIncomingContext(ctx)
@@ -43,7 +43,7 @@ func Stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler 
 	defer h.report(ctx)
 	if info.IsServerStream {
 		ss = &pausingStream{ServerStream: ss, hooks: h}
-	} else if err := h.pause(ctx); err != nil {
+	} else if err := h.pause(ctx, 0); err != nil {
 		return err
 	} else if h.status != codes.OK {
 		ss = withheldResponse{ss}
@@ -64,11 +64,13 @@ func (withheldResponse) SendMsg(any) error { return nil }
 type pausingStream struct {
 	grpc.ServerStream
 	hooks hooks
+	sent  int // response messages sent so far: the index of the next one
 }
 
 func (s *pausingStream) SendMsg(m any) error {
-	if err := s.hooks.pause(s.Context()); err != nil {
+	if err := s.hooks.pause(s.Context(), s.sent); err != nil {
 		return err
 	}
+	s.sent++
 	return s.ServerStream.SendMsg(m)
 }
