@@ -272,3 +272,28 @@ def test_help_says_how_to_read_the_ratio(capsys) -> None:
     out = " ".join(capsys.readouterr().out.split())
     assert "divided by the calls per second the go reference gave the same client for the same kind" in out
     assert "--seconds" in out and "unsupported" in out
+
+
+def test_exit_1_on_errors_0_when_clean_and_unsupported(monkeypatch, tmp_path, capsys) -> None:
+    from teams_interop.bench import command
+
+    class NoServer:
+        def __init__(self, *args, **kwargs) -> None:
+            self.started = kwargs
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc_info) -> None:
+            pass
+
+    made = []
+    monkeypatch.setattr(command, "make_backend", lambda *a, **k: made.append(k) or NoServer())
+    runs = [sample_bench()]
+    monkeypatch.setattr(command, "run_bench", lambda *a, **k: runs[0])
+    argv = ["bench", "--report-dir", str(tmp_path)]
+    assert cli.main(argv) == 1
+    assert made == [{"hooks": False}, {"hooks": False}]  # python and go, neither with test hooks
+    del runs[0].measurements[("node", "python", "unary")]  # the errors gone; ruby still unsupported
+    assert cli.main(argv) == 0
+    assert (tmp_path / "bench.html").is_file() and "reports: " in capsys.readouterr().out
