@@ -198,7 +198,7 @@ def _id(text: str) -> str:
 
 # The chart's geometry, in SVG user units (pixels at 100%).
 LABEL_WIDTH, PLOT_WIDTH, NOTE_WIDTH = 230, 520, 330
-BAR, GAP, TOP, BOTTOM = 16, 12, 46, 34
+BAR, GAP, TOP, BOTTOM = 16, 12, 62, 34
 
 
 def chart(run: BenchRun, server: str) -> str:
@@ -240,7 +240,8 @@ def chart(run: BenchRun, server: str) -> str:
                     f"<title>{escape(title)}</title>"
                     f'<rect x="{LABEL_WIDTH}" y="{y}" width="{width:.1f}" height="{BAR}" '
                     f'fill="{KIND_COLOURS.get(kind.name, "#57606a")}"/>'
-                    f'<text x="{LABEL_WIDTH + width + 6:.1f}" y="{y + BAR - 3}">{value:.2f}× '
+                    f'<text x="{LABEL_WIDTH + width + 6:.1f}" y="{y + BAR - 3}" '
+                    f'stroke="#fff" stroke-width="3" paint-order="stroke">{value:.2f}× '
                     f'<tspan fill="#59636e">({figures})</tspan></text></g>'
                 )
             else:
@@ -264,9 +265,9 @@ def chart(run: BenchRun, server: str) -> str:
         )
     one = x(1.0)
     grid.append(
-        f'<line id="reference-line" x1="{one:.1f}" x2="{one:.1f}" y1="{TOP - 14}" y2="{y}" stroke="#1f2328" '
+        f'<line id="reference-line" x1="{one:.1f}" x2="{one:.1f}" y1="{TOP - 10}" y2="{y}" stroke="#1f2328" '
         f'stroke-width="2" stroke-dasharray="5 3"/>'
-        f'<text x="{one:.1f}" y="{TOP - 18}" text-anchor="middle" font-weight="600">'
+        f'<text x="{one:.1f}" y="{TOP - 16}" text-anchor="middle" font-weight="600">'
         f"{escape(run.reference)} reference = 1.0</text>"
     )
     legend = []
