@@ -270,7 +270,7 @@ def test_help_says_how_to_read_the_ratio(capsys) -> None:
     with pytest.raises(SystemExit):
         cli.main(["bench", "--help"])
     out = " ".join(capsys.readouterr().out.split())
-    assert "divided by the calls per second the go reference gave the same client for the same kind" in out
+    assert "divided by the calls per second the Go reference gave the same client for the same kind" in out
     assert "--seconds" in out and "unsupported" in out
 
 

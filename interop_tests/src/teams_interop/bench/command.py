@@ -15,19 +15,19 @@ from teams_interop.bench.report import markdown, write_bench_reports
 from teams_interop.bench.runner import run_bench
 from teams_interop.progress import Progress
 
-DESCRIPTION = f"""\
+DESCRIPTION = """\
 A performance matrix: each client language drives a bounded load through its contract executor
 (the `bench` request of clients/CONTRACT.md) against each server under test and, in the same run
-and from the same client process, against the {plan.REFERENCE} reference server. Servers start
-natively, on loopback, without --test-hooks.
+and from the same client process, against the Go reference server (servers/go; --reference).
+Servers start natively, on loopback, without --test-hooks.
 
 Per language x RPC kind x server: calls per second (calls / the client's wall time for all of
 them), latency percentiles p50/p90/p99/max per call in ms, and errors (calls that ended non-OK,
 with the first one). With --repeat N, each figure is the median run by calls per second.
 
 How to read the ratio: for each language and RPC kind, the calls per second the server under test
-gave that client divided by the calls per second the {plan.REFERENCE} reference gave the same
-client for the same kind in the same run. 1.00 means as fast as the reference for that client;
+gave that client divided by the calls per second the Go reference gave the same client for the
+same kind in the same run. 1.00 means as fast as the reference for that client;
 0.25 a quarter of its throughput. A slow client caps both servers (its ratios lean towards 1.00):
 compare servers within a language, and languages by their calls per second.
 
