@@ -16,7 +16,7 @@ from teams_interop.bench.model import Outcome
 from teams_interop.bench.plan import KINDS, Options
 from teams_interop.bench.report import markdown, write_bench_reports
 from teams_interop.bench.runner import Item, check_result, make_plan
-from tests.helpers.bench_sample import HOSTILE, sample_bench
+from tests.helpers.bench_sample import HOSTILE, sample, sample_bench
 
 UNARY = KINDS[0]
 
@@ -136,6 +136,19 @@ def test_ratios_divide_by_the_reference_for_the_same_client_and_kind() -> None:
     assert run.ratio("ruby", "python", "unary") is None  # unsupported
 
 
+def test_the_ratio_is_the_median_of_each_runs_quotient_not_of_the_medians() -> None:
+    run = sample_bench()
+    mine, reference = run.cell("python", "python", "unary"), run.cell("python", "go", "unary")
+    mine.samples, reference.samples = [], []
+    for a, b in ((100, 400), (300, 300), (200, 200)):  # the first pair ran while the machine was busy
+        mine.add(sample(a))
+        reference.add(sample(b))
+    assert run.run_ratios("python", "python", "unary") == pytest.approx([0.25, 1.0, 1.0])
+    assert run.ratio("python", "python", "unary") == pytest.approx(1.0)  # medians' quotient: 200/300
+    reference.samples.pop()
+    assert run.ratio("python", "python", "unary") is None  # unpaired: no ratio
+
+
 def test_errors_fail_the_run_and_unsupported_does_not() -> None:
     run = sample_bench()
     assert run.cell("node", "python", "unary").outcome is Outcome.ERRORS
@@ -162,7 +175,9 @@ def test_json_has_every_figure(tmp_path) -> None:
     data = json.loads(written["bench.json"].read_text(encoding="utf-8"))
     assert data["schema"] == "teams-interop-bench/1" and data["failed"] is True
     assert data["reference"] == "go" and data["options"]["calls"] == 2000 and data["host"]["cpus"] == 2
-    assert {"language": "python", "kind": "unary", "server": "python", "ratio": 0.5} in data["ratios"]
+    assert {"language": "python", "kind": "unary", "server": "python", "ratio": 0.5, "runs": [0.5] * 3} in data[
+        "ratios"
+    ]
     assert not any(r["language"] == "node" and r["kind"] == "unary" for r in data["ratios"])
     by_key = {(m["language"], m["server"], m["kind"]): m for m in data["measurements"]}
     python = by_key[("python", "python", "unary")]
@@ -171,7 +186,7 @@ def test_json_has_every_figure(tmp_path) -> None:
     node = by_key[("node", "python", "unary")]
     assert node["outcome"] == "errors" and node["errors"] == 6000 and node["first_error"]["message"] == HOSTILE
     assert by_key[("ruby", "go", "unary")]["outcome"] == "unsupported"
-    assert "divided by the median calls/s the reference server gave the same client" in data["ratio"]
+    assert "divided by the calls/s the reference server gave the same process" in data["ratio"]
 
 
 def test_markdown_table_rows_and_problems() -> None:
@@ -188,7 +203,10 @@ def test_markdown_table_rows_and_problems() -> None:
         f"- `node` unary against `python`: errors: 6,000 of 6,000 calls failed; first error: code 2 {HOSTILE!r}" in text
     )
     assert "Unsupported (no `bench` feature, not a failure): ruby." in text
-    assert "divided by the median calls per second the go reference server gave the same client" in text
+    assert (
+        "divided by the calls per second the go reference server gave the same client for the same kind in the "
+        "same run (median of the 3 runs' quotients" in text
+    )
     assert "median of 3 runs" in text
 
 
@@ -223,7 +241,10 @@ def test_html_chart_draws_each_ratio_and_names_errors(tmp_path) -> None:
     assert HOSTILE not in page  # escaped, never markup
     text = "".join(parsed.text)
     assert "go reference = 1.0" in text and "0.50×" in text
-    assert "divided by the median calls per second the go reference server gave the same client" in text
+    assert (
+        "divided by the calls per second the go reference server gave the same client for the same kind in the "
+        "same run (median of the 3 runs' quotients" in text
+    )
     # the SVG is well-formed XML on its own (a browser would draw nothing otherwise)
     svg = page[page.index("<svg") : page.index("</svg>") + len("</svg>")]
     root = ET.fromstring(svg)

@@ -23,13 +23,14 @@ Servers start natively, on loopback, without --test-hooks.
 
 Per language x RPC kind x server: calls per second (calls / the client's wall time for all of
 them), latency percentiles p50/p90/p99/max per call in ms, and errors (calls that ended non-OK,
-with the first one). With --repeat N, each figure is the median run by calls per second.
+with the first one). With --repeat N, these are the median run's, by calls per second.
 
 How to read the ratio: for each language and RPC kind, the calls per second the server under test
 gave that client divided by the calls per second the Go reference gave the same client for the
-same kind in the same run. 1.00 means as fast as the reference for that client;
-0.25 a quarter of its throughput. A slow client caps both servers (its ratios lean towards 1.00):
-compare servers within a language, and languages by their calls per second.
+same kind in the same run (with --repeat N: the median of the N per-run quotients, each from one
+client process benching both servers seconds apart). 1.00 means as fast as the reference for
+that client; 0.25 a quarter of its throughput. A slow client caps both servers (its ratios lean
+towards 1.00): compare servers within a language, and languages by their calls per second.
 
 Writes bench.json (every figure, every run), bench.md and bench.html (an inline SVG chart of the
 ratios; no scripts, no network) to --report-dir, and prints the Markdown table.

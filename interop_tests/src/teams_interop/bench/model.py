@@ -2,12 +2,19 @@
 
 A *sample* is one bench result line as the client reported it (checked by the runner). A cell's
 figure is its *median sample* by calls per second (with an even number of samples, the lower
-middle one): a real run, so its latency percentiles belong to it. The *ratio* of a cell is the
-server under test's median calls per second over the reference server's, for the same client and
-RPC kind in the same run; it exists only when both cells are clean (every call OK, nothing hung).
+middle one): a real run, so its latency percentiles belong to it.
+
+The *ratio* of a cell pairs each run against the server under test with the same client
+process's run of the same RPC kind against the reference, made right after or before it: calls
+per second against the server under test divided by calls per second against the reference, one
+quotient per repeat, and the ratio is the median of those quotients. A shared machine's load
+drifts over minutes, far less between two benches seconds apart, so pairs cancel most of it (a
+ratio of the two medians would mix runs made under different loads). With one run it is simply
+the quotient. It exists only when both cells are clean (every call OK, nothing hung).
 """
 
 import json
+import statistics
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -131,14 +138,22 @@ class BenchRun:
             self.measurements[key] = Measurement(language, server, kind)
         return self.measurements[key]
 
-    def ratio(self, language: str, server: str, kind: str) -> float | None:
-        """Median calls per second against ``server`` over that against the reference."""
+    def run_ratios(self, language: str, server: str, kind: str) -> list[float] | None:
+        """Per repeat: calls per second against ``server`` over those against the reference, by
+        the same client process moments apart; None unless both cells are clean and paired."""
         mine, reference = (self.measurements.get((language, name, kind)) for name in (server, self.reference))
         if mine is None or reference is None or {mine.outcome, reference.outcome} != {Outcome.OK}:
             return None
-        if not mine.median or not reference.median or reference.median.calls_per_second <= 0:
+        if not mine.samples or len(mine.samples) != len(reference.samples):
             return None
-        return mine.median.calls_per_second / reference.median.calls_per_second
+        if any(sample.calls_per_second <= 0 for sample in reference.samples):
+            return None
+        return [a.calls_per_second / b.calls_per_second for a, b in zip(mine.samples, reference.samples, strict=True)]
+
+    def ratio(self, language: str, server: str, kind: str) -> float | None:
+        """The median of the per-repeat ratios (see the module docstring)."""
+        ratios = self.run_ratios(language, server, kind)
+        return statistics.median(ratios) if ratios else None
 
     @property
     def failures(self) -> list[Measurement]:
@@ -167,16 +182,23 @@ class BenchRun:
                 for kind in self.kinds
             ],
             "ratio": (
-                "median calls/s the server under test gave a client for an RPC kind, divided by the median "
-                "calls/s the reference server gave the same client for the same kind in the same run"
+                "per repeat, the calls/s the server under test gave a client process for an RPC kind divided "
+                "by the calls/s the reference server gave the same process for the same kind moments apart; "
+                "the median of those quotients (runs: each quotient, in repeat order)"
             ),
             "measurements": [m.as_json() for m in self.measurements.values()],
             "ratios": [
-                {"language": language, "kind": kind.name, "server": server, "ratio": _round(ratio)}
+                {
+                    "language": language,
+                    "kind": kind.name,
+                    "server": server,
+                    "ratio": _round(statistics.median(runs)),
+                    "runs": [_round(value) for value in runs],
+                }
                 for language in self.languages
                 for server in self.under_test
                 for kind in self.kinds
-                if (ratio := self.ratio(language, server, kind.name)) is not None
+                if (runs := self.run_ratios(language, server, kind.name))
             ],
             "process_problems": {
                 language: problems for language, problems in self.process_problems.items() if problems

@@ -32,10 +32,16 @@ def write_bench_reports(run: BenchRun, directory: Path) -> dict[str, Path]:
 
 
 def ratio_sentence(run: BenchRun, server: str) -> str:
+    pairs = (
+        f" (median of the {run.options.repeat} runs' quotients, each from one client process benching both "
+        f"servers moments apart)"
+        if run.options.repeat > 1
+        else ""
+    )
     return (
-        f"ratio = the median calls per second the {server} server gave a client for an RPC kind, divided by "
-        f"the median calls per second the {run.reference} reference server gave the same client for the same "
-        f"kind in the same run. 1.00: as fast as the reference for that client; 0.25: a quarter of its "
+        f"ratio = the calls per second the {server} server gave a client for an RPC kind, divided by the "
+        f"calls per second the {run.reference} reference server gave the same client for the same kind in the "
+        f"same run{pairs}. 1.00: as fast as the reference for that client; 0.25: a quarter of its "
         f"throughput. A slow client caps both servers, so its ratios lean towards 1.00: compare the servers "
         f"within a language, and the languages by their calls per second."
     )
@@ -234,6 +240,7 @@ def chart(run: BenchRun, server: str) -> str:
             if value is not None:
                 width = max(1.0, x(value) - LABEL_WIDTH)
                 figures = f"{mine.median.calls_per_second:,.0f} vs {reference.median.calls_per_second:,.0f} calls/s"
+                figures = f"median {figures}" if run.options.repeat > 1 else figures
                 title = f"{language}, {kind.label}: {server} {figures} ({run.reference} = 1.0)"
                 rows.append(
                     f'<g id="bar-{key}" class="bar" {attributes} data-ratio="{value:.3f}">'
