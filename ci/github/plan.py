@@ -1,6 +1,8 @@
 """The matrix of interop-matrix.yml, computed from `interop clients --json`, never typed by hand.
 
-plan.py CLIENTS_JSON LANGUAGES SHARDS  -> GITHUB_OUTPUT lines: languages, images, shards (JSON)
+plan.py CLIENTS_JSON LANGUAGES SHARDS [SERVERS_JSON SERVERS]
+    -> GITHUB_OUTPUT lines: languages, images, shards (JSON), servers (comma-separated), server-images (JSON)
+    SERVERS_JSON is `interop servers --json`; SERVERS the wanted ones (default: python)
 plan.py --missing RESULTS_DIR LANGUAGES_JSON SHARDS_JSON -> the "<language>-<shard>" with no results
 """
 
@@ -11,7 +13,22 @@ from pathlib import Path
 SERVER = {"name": "server", "dockerfile": "python_server/Dockerfile"}
 
 
-def plan(clients_json: str, wanted: str, shards: str) -> list[str]:
+def server_images(servers_json: str | None, wanted: str) -> tuple[list[str], list[dict]]:
+    """The chosen servers' names and their images (name: the tag's repository part after the /)."""
+    if not servers_json:
+        return ["python"], [SERVER]
+    servers = {s["name"]: s for s in json.loads(Path(servers_json).read_text(encoding="utf-8"))}
+    chosen = [name.strip() for name in wanted.split(",") if name.strip()] or ["python"]
+    if unknown := [name for name in chosen if name not in servers]:
+        raise SystemExit(f"::error::no server manifest for: {', '.join(unknown)}; known: {', '.join(sorted(servers))}")
+    images = [
+        {"name": servers[name]["image"].split("/", 1)[1].split(":", 1)[0], "dockerfile": servers[name]["dockerfile"]}
+        for name in chosen
+    ]
+    return chosen, images
+
+
+def plan(clients_json: str, wanted: str, shards: str, servers_json: str | None = None, servers: str = "") -> list[str]:
     clients = json.loads(Path(clients_json).read_text(encoding="utf-8"))
     known = {client["language"]: client for client in clients}
     chosen = [name.strip() for name in wanted.split(",") if name.strip()] or sorted(known)
@@ -20,11 +37,14 @@ def plan(clients_json: str, wanted: str, shards: str) -> list[str]:
     count = int(shards)
     if count < 1:
         raise SystemExit(f"::error::shards must be 1 or more, not {shards}")
-    images = [SERVER] + [{"name": name, "dockerfile": known[name]["dockerfile"]} for name in chosen]
+    server_names, servers_images = server_images(servers_json, servers)
+    images = servers_images + [{"name": name, "dockerfile": known[name]["dockerfile"]} for name in chosen]
     return [
         f"languages={json.dumps(chosen)}",
         f"images={json.dumps(images)}",
         f"shards={json.dumps(list(range(1, count + 1)))}",
+        f"servers={','.join(server_names)}",
+        f"server-images={json.dumps([image['name'] for image in servers_images])}",
     ]
 
 
@@ -42,4 +62,4 @@ if __name__ == "__main__":
     if sys.argv[1] == "--missing":
         print(missing(*sys.argv[2:5]))
     else:
-        print("\n".join(plan(*sys.argv[1:4])))
+        print("\n".join(plan(*sys.argv[1:6])))

@@ -14,6 +14,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="where the server and clients run (default: native)",
     )
     group.addoption("--languages", default="", help="comma-separated client languages (default: all)")
+    group.addoption(
+        "--servers", default="", help="comma-separated servers for the matrix (default: every server manifest)"
+    )
     group.addoption("--report-dir", default="", help="write junit.xml, report.html and summary.md here")
 
 

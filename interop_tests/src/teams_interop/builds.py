@@ -4,14 +4,25 @@ This is what makes a warm matrix take seconds: the fingerprint covers proto/ and
 own files (not its build outputs), and is recorded only after a successful build.
 """
 
+import contextlib
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 from teams_interop import paths
+
+# One build step's limit (a cold Rust or C++ build on a loaded 2-core machine takes ~15 min);
+# INTEROP_BUILD_TIMEOUT (seconds) changes it. A step past it is killed with its children.
+BUILD_STEP_TIMEOUT_SECONDS = 2400
+
+
+def step_timeout() -> float:
+    return float(os.environ.get("INTEROP_BUILD_TIMEOUT") or BUILD_STEP_TIMEOUT_SECONDS)
+
 
 ALWAYS_SKIPPED = frozenset({"__pycache__", ".pytest_cache", ".ruff_cache", "node_modules", ".venv", ".git"})
 
@@ -84,18 +95,28 @@ def ensure_built(
             step = list(step)
             log.write(f"$ {' '.join(step)}\n")
             log.flush()
-            done = subprocess.run(
+            process = subprocess.Popen(
                 step,
                 cwd=cwd,
                 env={**os.environ, **(env or {})},
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                check=False,
+                start_new_session=True,  # its own process group: a timeout kills the compilers too
             )
-            if done.returncode != 0:
+            try:
+                returncode = process.wait(timeout=step_timeout())
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+                raise BuildError(
+                    f"{name}: `{' '.join(step)}` did not finish within {step_timeout():.0f}s and was killed "
+                    f"(INTEROP_BUILD_TIMEOUT sets the limit; full log: {log_path})"
+                ) from None
+            if returncode != 0:
                 log.close()
                 tail = "\n".join(log_path.read_text(encoding="utf-8").splitlines()[-25:])
-                raise BuildError(f"{name}: `{' '.join(step)}` exited {done.returncode} (full log: {log_path}):\n{tail}")
+                raise BuildError(f"{name}: `{' '.join(step)}` exited {returncode} (full log: {log_path}):\n{tail}")
     stamp.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text(current)
     return True

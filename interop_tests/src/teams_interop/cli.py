@@ -91,6 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--token-file", type=Path, metavar="FILE", help="send 'authorization: Bearer <file>' on every call"
     )
     live.add_argument(
+        "--target-wait",
+        type=float,
+        metavar="SECONDS",
+        help="how long the target may take to answer at first, e.g. just deployed (default: 30)",
+    )
+    live.add_argument(
         "--target-features",
         type=languages,
         metavar="F,..",
@@ -240,11 +246,12 @@ def list_servers(args) -> int:
 
 def live_target(args) -> server_manifests.LiveTarget | None:
     """The --target options as a LiveTarget, each mistake one line (exit 2)."""
-    given = [name for name in ("tls", "ca", "server_name", "token_file", "target_features") if getattr(args, name)]
+    options = ("tls", "ca", "server_name", "token_file", "target_features", "target_wait")
+    given = [name for name in options if getattr(args, name) is not None and getattr(args, name) is not False]
     if not args.target:
         if given:
             flags = ", ".join("--" + name.replace("_", "-") for name in given)
-            raise ValueError(f"{flags} only make sense with --target HOST:PORT")
+            raise ValueError(f"{flags}: only with --target HOST:PORT")
         return None
     if args.servers:
         raise ValueError("--target runs against a server already running: leave out --servers")
@@ -258,6 +265,8 @@ def live_target(args) -> server_manifests.LiveTarget | None:
     for flag, path in (("--ca", args.ca), ("--token-file", args.token_file)):
         if path is not None and not path.is_file():
             raise ValueError(f"{flag} {path}: no such file")
+    if args.target_wait is not None and not 0 < args.target_wait <= 600:
+        raise ValueError(f"--target-wait takes 0 < SECONDS <= 600, got {args.target_wait}")
     features = frozenset(args.target_features) if args.target_features is not None else None
     if features is not None and (unknown := features - server_manifests.FEATURES):
         known = ", ".join(sorted(server_manifests.FEATURES))
@@ -268,6 +277,7 @@ def live_target(args) -> server_manifests.LiveTarget | None:
         ca=args.ca,
         server_name=args.server_name,
         token_file=args.token_file,
+        wait_seconds=args.target_wait or server_manifests.TARGET_WAIT_SECONDS,
     )
 
 
@@ -356,6 +366,7 @@ def merge_and_report(args, catalogue: list[Case]) -> int:
             server=server.name,
             server_features=server.features,
             live=server.live,
+            target=server.target,
         )
         for client in clients:  # a language whose job died must not leave the headline green
             session = server.sessions.get(client.language)

@@ -42,23 +42,30 @@ def wait_until_serving(
 def wait_for_target(
     address: str, ca: Path | None, server_name: str | None, has_health: bool, timeout: float = 30.0
 ) -> None:
-    """A live target: connected within ``timeout`` (over TLS with ``ca``, checking
-    ``server_name``), and SERVING when it has a health service."""
+    """A live target: answering within ``timeout`` (over TLS with ``ca``, checking
+    ``server_name``), and SERVING when it has a health service. A target without one must still
+    answer the health call with some status (UNIMPLEMENTED), which proves the connection."""
     if ca is None:
         ready = grpc.insecure_channel(address)
     else:
         options = [("grpc.ssl_target_name_override", server_name)] if server_name else []
         credentials = grpc.ssl_channel_credentials(root_certificates=ca.read_bytes())
         ready = grpc.secure_channel(address, credentials, options=options)
+    deadline = time.monotonic() + timeout
     with ready:
-        try:
-            grpc.channel_ready_future(ready).result(timeout=timeout)
-            if has_health:
-                reply = health_pb2_grpc.HealthStub(ready).Check(health_pb2.HealthCheckRequest(), timeout=10)
-        except grpc.FutureTimeoutError:
-            raise RuntimeError(f"no connection within {timeout:.0f}s") from None
-        except grpc.RpcError as error:
-            raise RuntimeError(f"its health service answered {error.code().name}: {error.details()}") from None
+        while True:
+            try:
+                reply = health_pb2_grpc.HealthStub(ready).Check(health_pb2.HealthCheckRequest(), timeout=5)
+                break
+            except grpc.RpcError as error:
+                code = error.code()
+                if code not in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+                    if has_health:
+                        raise RuntimeError(f"its health service answered {code.name}: {error.details()}") from None
+                    return  # it answered: reachable, and it has no health service
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"not answering within {timeout:.0f}s: {code.name}: {error.details()}") from None
+                time.sleep(0.5)
     if has_health and reply.status != health_pb2.HealthCheckResponse.SERVING:
         status = health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
         raise RuntimeError(f"its health service says {status}, not SERVING")

@@ -39,6 +39,7 @@ class MatrixRun:
     # What the server offers (servers.FEATURES); None: everything (results from before servers).
     server_features: frozenset[str] | None = None
     live: bool = False  # a live target the harness did not start
+    target: str = ""  # a live target's address and transport, as the report shows it
 
     def not_applicable(self, case: Case) -> str | None:
         """Why ``case`` cannot run against this server, or None."""
@@ -80,7 +81,8 @@ def unmatched_patterns(client: ClientSpec, catalogue: list[Case]) -> list[str]:
 def describe_server(server: ServerSpec | LiveTarget) -> dict:
     """The MatrixRun fields that say which server a run was against."""
     live = isinstance(server, LiveTarget)
-    return {"server": server.name, "server_features": server.features, "live": live}
+    detail = server.describe() if live else ""
+    return {"server": server.name, "server_features": server.features, "live": live, "target": detail}
 
 
 def run_matrix(
@@ -93,7 +95,8 @@ def run_matrix(
     runnable = matrix.applicable(cases)
     started = time.monotonic()
     backend.prepare_server()
-    matrix.phases["server build"] = time.monotonic() - started
+    if target is None:
+        matrix.phases["server build"] = time.monotonic() - started
     with ThreadPoolExecutor(max_workers=1) as server_thread:
         server = server_thread.submit(_timed, backend.start_server)
         clients_started = time.monotonic()

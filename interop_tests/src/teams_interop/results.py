@@ -29,6 +29,7 @@ class ServerResults:
     name: str
     features: frozenset[str] | None = None
     live: bool = False
+    target: str = ""
     results: dict[str, dict[str, Observed]] = dataclasses.field(default_factory=dict)
     sessions: dict[str, Session] = dataclasses.field(default_factory=dict)
 
@@ -54,6 +55,7 @@ def write_results(runs: list[MatrixRun], path: Path, shard: str | None = None) -
                     "name": run.server,
                     "features": None if run.server_features is None else sorted(run.server_features),
                     "live": run.live,
+                    "target": run.target,
                 }
                 for run in runs
             ],
@@ -102,7 +104,7 @@ def read_results(paths: Iterable[Path]) -> Merged:
             entry = merged.servers.setdefault(server["name"], ServerResults(server["name"], features))
             if entry.features != features:
                 raise ResultsError(f"{path}: the {server['name']} server has other features than in another file")
-            entry.live = bool(server.get("live"))
+            entry.live, entry.target = bool(server.get("live")), server.get("target", "")
         for number, line in enumerate(lines[1:], start=2):
             record = json.loads(line)
             entry = merged.servers[record.get("server", "python")]

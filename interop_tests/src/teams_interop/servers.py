@@ -32,6 +32,7 @@ FEATURES = frozenset(
 DEFAULT = "python"
 # What `--target` assumes of a deployment unless --target-features says otherwise.
 TARGET_FEATURES = frozenset({"health"})
+TARGET_WAIT_SECONDS = 30.0  # for it to answer at all (a deployment may still be starting)
 
 
 class ManifestError(ValueError):
@@ -86,6 +87,7 @@ class LiveTarget:
     ca: Path | None = None  # --tls: the CA that signed its certificate
     server_name: str | None = None
     token_file: Path | None = None
+    wait_seconds: float = TARGET_WAIT_SECONDS
     name: str = "target"
 
     @property

@@ -1,8 +1,9 @@
 """pytest wiring for the interop matrix: options, the one matrix run per session, and the table.
 
-``test_interop[<language>-<case>]`` items are generated from the catalogue and the client
-manifests; the matrix itself runs once (one client process per language) the first time an item
-needs it, and the language x case table is printed at the end of the session.
+``test_interop[<language>@<server>-<case>]`` items are generated from the catalogue and the client
+and server manifests (every client against every server, the cases applicable to it); the matrix
+runs once per server (one client process per language) the first time an item needs it, and the
+tables and the client x server grid are printed at the end of the session.
 """
 
 from pathlib import Path
@@ -11,9 +12,10 @@ import pytest
 
 from teams_interop import clients as client_manifests
 from teams_interop import paths
+from teams_interop import servers as server_manifests
 from teams_interop.backends import make_backend
 from teams_interop.cases import load_catalogue
-from teams_interop.matrix import run_matrix, supported
+from teams_interop.matrix import run_servers, supported
 from teams_interop.progress import Progress
 from teams_interop.reports import text as report
 from teams_interop.reports import write_all
@@ -30,14 +32,36 @@ class Plan:
         self.catalogue = load_catalogue(self.schema)
         languages = [x for x in config.getoption("languages").split(",") if x]
         self.clients = client_manifests.select(client_manifests.discover(), languages)
+        found = server_manifests.discover()
+        names = [x for x in config.getoption("servers").split(",") if x] or [s.name for s in found]
+        self.servers = server_manifests.select(found, names)
         self.backend = config.getoption("backend")
-        self.matrix = None
+        self.runs = None
 
     def run(self):
-        if self.matrix is None:
-            with Progress() as progress, make_backend(self.backend, progress) as backend:
-                self.matrix = run_matrix(backend, self.clients, self.catalogue, self.schema, progress)
-        return self.matrix
+        """The judged run of each server, by server name."""
+        if self.runs is None:
+            with Progress() as progress:
+                runs = run_servers(
+                    lambda server: make_backend(self.backend, progress, server),
+                    self.servers,
+                    self.clients,
+                    self.catalogue,
+                    self.schema,
+                    progress,
+                )
+            self.runs = {run.server: run for run in runs}
+        return self.runs
+
+    def pairs(self):
+        """(server, client, case) for every case a client supports and a server can serve."""
+        return [
+            (server, client, case)
+            for server in self.servers
+            for client in self.clients
+            for case in supported(client, self.catalogue)
+            if not server.missing(case.server_needs)
+        ]
 
 
 def plan_of(config: pytest.Config) -> Plan:
@@ -49,8 +73,9 @@ def plan_of(config: pytest.Config) -> Plan:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "interop_pair" in metafunc.fixturenames:
         plan = plan_of(metafunc.config)
-        pairs = [(c, case) for c in plan.clients for case in supported(c, plan.catalogue)]
-        metafunc.parametrize("interop_pair", pairs, ids=[f"{c.language}-{case.id}" for c, case in pairs])
+        pairs = plan.pairs()
+        ids = [f"{c.language}@{server.name}-{case.id}" for server, c, case in pairs]
+        metafunc.parametrize("interop_pair", pairs, ids=ids)
     if "client" in metafunc.fixturenames:
         plan = plan_of(metafunc.config)
         metafunc.parametrize("client", plan.clients, ids=[c.language for c in plan.clients])
@@ -62,18 +87,23 @@ def plan(request: pytest.FixtureRequest) -> Plan:
 
 
 @pytest.fixture(scope="session")
-def matrix(plan: Plan):
+def runs(plan: Plan):
     return plan.run()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
     plan = config.stash.get(_MATRIX_KEY, None)
-    if plan is None or plan.matrix is None:
+    if plan is None or plan.runs is None:
         return
-    terminalreporter.section(f"interop matrix ({plan.backend})")
-    terminalreporter.write_line(report.table(plan.matrix))
-    terminalreporter.write_line("")
-    terminalreporter.write_line(report.summary(plan.matrix))
+    runs = list(plan.runs.values())
+    for run in runs:
+        terminalreporter.section(f"interop matrix ({plan.backend}, against the {run.server} server)")
+        terminalreporter.write_line(report.table(run))
+        terminalreporter.write_line("")
+        terminalreporter.write_line(report.summary(run))
+    if len(runs) > 1:
+        terminalreporter.write_line("")
+        terminalreporter.write_line(report.server_grid(runs))
     if directory := config.getoption("report_dir"):
-        written = write_all(plan.matrix, Path(directory))
+        written = write_all(runs, Path(directory))
         terminalreporter.write_line(f"reports: {', '.join(str(path) for path in written.values())}")

@@ -49,7 +49,7 @@ def test_a_language_without_results_fails_the_merge_by_name(tmp_path, unsharded)
     _, results = unsharded
     merged = interop("report", "--languages", "python,go,node", "--results", str(results))
     assert merged.returncode == 1
-    assert "node: no results (did its job or shard run?)" in merged.stdout
+    assert "node: no results against python (did its job or shard run?)" in merged.stdout
 
 
 def test_a_missing_shard_is_an_error(tmp_path) -> None:

@@ -397,6 +397,11 @@ CLIENTS = [
     {"language": "node", "dockerfile": "clients/node/Dockerfile", "features": ["unary"]},
     {"language": "python", "dockerfile": "clients/python/Dockerfile", "features": ["unary"]},
 ]
+SERVERS = [
+    {"name": "python", "image": "teams-interop/server:dev", "dockerfile": "python_server/Dockerfile"},
+    {"name": "go", "image": "teams-interop/server-go:dev", "dockerfile": "servers/go/Dockerfile"},
+]
+MANIFESTS = f"""if [ "$1" = servers ]; then echo '{json.dumps(SERVERS)}'; else echo '{json.dumps(CLIENTS)}'; fi\n"""
 
 
 def matrix_job(name: str, tmp_path: Path, interop_body: str, contexts: dict) -> tuple[JobRun, Path]:
@@ -411,20 +416,30 @@ def matrix_job(name: str, tmp_path: Path, interop_body: str, contexts: dict) -> 
 
 
 def test_the_plan_comes_from_the_manifests(tmp_path) -> None:
-    body = f"echo '{json.dumps(CLIENTS)}'\n"
-    contexts = {"inputs": {"languages": "", "shards": 2, "python-version": "3.11"}}
-    job, _ = matrix_job("plan", tmp_path, body, contexts)
+    contexts = {"inputs": {"languages": "", "shards": 2, "servers": "", "python-version": "3.11"}}
+    job, _ = matrix_job("plan", tmp_path, MANIFESTS, contexts)
     assert not job.failed, job.steps
     outputs = _outputs_of(job, "plan")
     assert json.loads(outputs["languages"]) == ["go", "node", "python"]
     assert json.loads(outputs["shards"]) == [1, 2]
-    assert {"name": "server", "dockerfile": "python_server/Dockerfile"} in json.loads(outputs["images"])
+    assert json.loads(outputs["images"])[0] == {"name": "server", "dockerfile": "python_server/Dockerfile"}
+    assert outputs["servers"] == "python" and json.loads(outputs["server-images"]) == ["server"]
 
 
-def test_an_unknown_language_fails_the_plan(tmp_path) -> None:
-    contexts = {"inputs": {"languages": "cobol", "shards": 1, "python-version": "3.11"}}
-    job, _ = matrix_job("plan", tmp_path, f"echo '{json.dumps(CLIENTS)}'\n", contexts)
-    assert job.step("Read the client manifests").outcome == "failure"
+def test_the_plan_builds_every_chosen_servers_image(tmp_path) -> None:
+    contexts = {"inputs": {"languages": "go", "shards": 1, "servers": "python,go", "python-version": "3.11"}}
+    job, _ = matrix_job("plan", tmp_path, MANIFESTS, contexts)
+    outputs = _outputs_of(job, "plan")
+    assert [image["name"] for image in json.loads(outputs["images"])] == ["server", "server-go", "go"]
+    assert outputs["servers"] == "python,go" and json.loads(outputs["server-images"]) == ["server", "server-go"]
+
+
+def test_an_unknown_language_or_server_fails_the_plan(tmp_path) -> None:
+    for languages, servers in (("cobol", ""), ("go", "cobol")):
+        contexts = {"inputs": {"languages": languages, "shards": 1, "servers": servers, "python-version": "3.11"}}
+        (tmp_path / f"{languages}-{servers}").mkdir()
+        job, _ = matrix_job("plan", tmp_path / f"{languages}-{servers}", MANIFESTS, contexts)
+        assert job.step("Read the client manifests").outcome == "failure"
 
 
 def _outputs_of(job: JobRun, step_id: str) -> dict:
@@ -477,6 +492,7 @@ def test_a_failing_judgement_is_failed_in_the_headline(tmp_path) -> None:
 def test_the_run_step_passes_shard_and_target_and_fails_with_the_client(tmp_path) -> None:
     contexts = {
         "inputs": {"shards": 3, "proto-path": "proto", "target": "", "python-version": "3.11"},
+        "needs": {"plan": {"outputs": {"servers": "python,go"}}},
         "matrix": {"language": "go", "shard": 2},
     }
     document = load(MATRIX)
@@ -488,4 +504,35 @@ def test_the_run_step_passes_shard_and_target_and_fails_with_the_client(tmp_path
     assert job.steps[0].exit_code == 1
     args = (workspace / "interop.args").read_text()
     assert "run --backend docker --languages go --shard 2/3 --results-out results/go-2.jsonl" in args
+    assert args.split()[-2:] == ["--servers", "python,go"]
     assert "--target" not in args
+
+
+def test_a_target_with_its_ca_and_token_reaches_interop_run_as_files(tmp_path) -> None:
+    """A deploy pipeline's call: the target over TLS with a token, both from secrets."""
+    contexts = {
+        "inputs": {
+            "shards": 1, "proto-path": "proto", "target": "staging.example.com:443",
+            "target-server-name": "teams.example.com", "target-features": "health,reflection",
+            "python-version": "3.11",
+        },
+        "secrets": {
+            "TARGET_CA": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
+            "TARGET_TOKEN": "s3cret",
+        },
+        "matrix": {"language": "go", "shard": 1},
+    }  # fmt: skip
+    document = load(MATRIX)
+    steps = [s for s in document["jobs"]["run"]["steps"] if s.get("name", "").startswith("Run the")]
+    workspace = tmp_path / "repo"
+    workspace.mkdir()
+    fake_interop(workspace, "exit 0\n")
+    job = run_steps(steps, workspace, contexts, "bash")
+    assert job.steps[0].exit_code == 0, job.steps[0].output
+    args = (workspace / "interop.args").read_text().split()
+    assert args[args.index("--target") + 1] == "staging.example.com:443"
+    assert args[args.index("--server-name") + 1] == "teams.example.com"
+    assert args[args.index("--target-features") + 1] == "health,reflection"
+    assert "--tls" in args and "s3cret" not in args  # the token travels in a file, never on argv
+    assert Path(args[args.index("--ca") + 1]).read_text().startswith("-----BEGIN CERTIFICATE-----")
+    assert Path(args[args.index("--token-file") + 1]).read_text() == "s3cret"

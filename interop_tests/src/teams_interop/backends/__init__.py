@@ -105,10 +105,12 @@ class Backend(abc.ABC):
         return ["--test-hooks"] if self.hooks and "test_hooks" in self.server.features else []
 
     def check_live_target(self) -> None:
-        """A live target must answer (its health service, when it has one) within 30 s."""
+        """A live target must answer (its health service, when it has one) within its wait."""
         target = self.live
         try:
-            wait_for_target(target.address, target.ca, target.server_name, "health" in target.features)
+            wait_for_target(
+                target.address, target.ca, target.server_name, "health" in target.features, target.wait_seconds
+            )
         except RuntimeError as error:
             raise EnvironmentProblem(f"the target {target.describe()}: {error}") from None
         self.progress.step("target", f"answering at {target.describe()}")

@@ -16,7 +16,9 @@ import subprocess
 import time
 import uuid
 
-from teams_interop import paths, pki, servers
+import requests
+
+from teams_interop import builds, paths, pki, servers
 from teams_interop.backends import Backend, EnvironmentProblem, PipeProcess
 from teams_interop.builds import BuildError
 from teams_interop.clients import ClientSpec, command
@@ -79,9 +81,11 @@ class DockerBackend(Backend):
         log_path = paths.layout().work_dir / "logs" / f"docker-build-{name}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
+        limit = builds.step_timeout()  # the whole image, like one native build step
         self.progress.step(name, f"building image {tag} from {dockerfile}")
         with log_path.open("w", encoding="utf-8") as log:
             stream = self.docker.api.build(
+                timeout=limit,  # the engine silent this long: the read fails
                 path=str(paths.layout().repo),
                 dockerfile=dockerfile,
                 tag=tag,
@@ -91,7 +95,7 @@ class DockerBackend(Backend):
                 forcerm=True,
                 decode=True,
             )
-            for chunk in stream:
+            for chunk in self._bounded(stream, dockerfile, limit, started, log_path):
                 if "error" in chunk:
                     log.write(chunk["error"] + "\n")
                     raise BuildError(
@@ -111,6 +115,22 @@ class DockerBackend(Backend):
     @property
     def server_port(self) -> int:
         return self.server.docker.port
+
+    @staticmethod
+    def _bounded(stream, dockerfile: str, limit: float, started: float, log_path):
+        """The build's progress chunks, until it has taken longer than ``limit`` seconds."""
+        try:
+            for chunk in stream:
+                if time.monotonic() - started > limit:
+                    raise BuildError(
+                        f"docker build of {dockerfile} did not finish within {limit:.0f}s "
+                        f"(INTEROP_BUILD_TIMEOUT sets the limit; log: {log_path})"
+                    )
+                yield chunk
+        except requests.exceptions.ReadTimeout:
+            raise BuildError(
+                f"docker build of {dockerfile}: the engine said nothing for {limit:.0f}s (log: {log_path})"
+            ) from None
 
     def start_server(self) -> None:
         if self.live is not None:

@@ -89,7 +89,7 @@ def render(runs: MatrixRun | list[MatrixRun]) -> str:
     state = f"FAILED: {failures} failing" if failures else "PASSED"
     first = runs[0]
     title = f"gRPC interop matrix: {state} ({first.backend})"
-    servers = ", ".join(f"<code>{escape(matrix.server)}</code>" for matrix in runs)
+    servers = ", ".join(f"<code>{escape(matrix.target or matrix.server)}</code>" for matrix in runs)
     head = [
         "<!DOCTYPE html>",
         '<html lang="en">',

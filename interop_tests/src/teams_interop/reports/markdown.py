@@ -44,7 +44,7 @@ def markdown(runs: MatrixRun | list[MatrixRun]) -> str:
     failures = sum(failure_count(matrix) for matrix in runs)
     state = f"❌ {failures} failing" if failures else "✅ passed"
     first = runs[0]
-    servers = ", ".join(f"`{_inline(matrix.server)}`" for matrix in runs)
+    servers = ", ".join(f"`{_inline(matrix.target or matrix.server)}`" for matrix in runs)
     parts = [
         f"## gRPC interop matrix: {state}",
         "",

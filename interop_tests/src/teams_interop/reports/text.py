@@ -20,7 +20,7 @@ def table(matrix: MatrixRun) -> str:
 
 def summary(matrix: MatrixRun) -> str:
     inapplicable = len(matrix.cases) - len(matrix.applicable(matrix.cases))
-    server = "a live target" if matrix.live else f"the {matrix.server} server"
+    server = f"the target {matrix.target or matrix.server}" if matrix.live else f"the {matrix.server} server"
     lines = [
         f"backend: {matrix.backend}, against {server}, {len(matrix.cases)} cases"
         + (f" ({inapplicable} not applicable to it)" if inapplicable else "")

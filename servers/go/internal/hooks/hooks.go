@@ -67,10 +67,12 @@ func parse(md metadata.MD) hooks {
 		h.message = decodeUTF8(raw)
 	}
 	if value, ok := last(compressKey); ok {
-		if value != "gzip" {
-			h.problems = append(h.problems, fmt.Sprintf("%s must be 'gzip', got %s", compressKey, pyRepr(value)))
+		switch value {
+		case "gzip", "deflate", "identity":
+			h.compress = value
+		default:
+			h.problems = append(h.problems, fmt.Sprintf("%s must be one of ['deflate', 'gzip', 'identity'], got %s", compressKey, pyRepr(value)))
 		}
-		h.compress = value
 	}
 	_, h.reportEncoding = last(reportEncodingKey)
 	for key, values := range md {
@@ -113,14 +115,18 @@ func (h hooks) begin(ctx context.Context) error {
 			return err
 		}
 	}
-	trailing := h.trailing.Copy()
-	if h.reportEncoding {
-		trailing.Set(requestEncoding, RequestEncoding(ctx))
-	}
-	if len(trailing) > 0 {
-		return grpc.SetTrailer(ctx, trailing)
+	if len(h.trailing) > 0 {
+		return grpc.SetTrailer(ctx, h.trailing)
 	}
 	return nil
+}
+
+// report adds the request encoding to the trailing metadata, once the call's handler has
+// returned: a streaming call's first request arrives after begin.
+func (h hooks) report(ctx context.Context) {
+	if h.reportEncoding {
+		_ = grpc.SetTrailer(ctx, metadata.Pairs(requestEncoding, RequestEncoding(ctx)))
+	}
 }
 
 // pause waits the delay, but no longer than the call lives (deadline or cancellation).

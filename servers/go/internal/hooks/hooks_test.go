@@ -23,6 +23,8 @@ func TestParseProblems(t *testing.T) {
 			`x-teams-status-code must be a non-zero gRPC status code, got "it's"`,
 		}},
 		{metadata.Pairs("x-teams-delay-ms", " 1_0 "), nil},
+		{metadata.Pairs("x-teams-compress-response", "br"), []string{"x-teams-compress-response must be one of ['deflate', 'gzip', 'identity'], got 'br'"}},
+		{metadata.Pairs("x-teams-compress-response", "deflate"), nil},
 	}
 	for _, tt := range tests {
 		h := parse(tt.md)

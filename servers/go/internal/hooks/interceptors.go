@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 )
 
@@ -15,6 +16,7 @@ func Unary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.U
 	if err := h.begin(ctx); err != nil {
 		return nil, err
 	}
+	defer h.report(ctx)
 	if err := h.pause(ctx); err != nil {
 		return nil, err
 	}
@@ -38,16 +40,26 @@ func Stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler 
 	if err := h.begin(ctx); err != nil {
 		return err
 	}
+	defer h.report(ctx)
 	if info.IsServerStream {
 		ss = &pausingStream{ServerStream: ss, hooks: h}
 	} else if err := h.pause(ctx); err != nil {
 		return err
+	} else if h.status != codes.OK {
+		ss = withheldResponse{ss}
 	}
 	if err := handler(srv, ss); err != nil {
 		return err
 	}
 	return h.finish()
 }
+
+// withheldResponse keeps a client-streaming call's one response off the wire when a forced
+// status replaces it: SendAndClose would send it before the status (the Python server never
+// sends it, and a client may report a message that came with an error status: gRPC C++'s does).
+type withheldResponse struct{ grpc.ServerStream }
+
+func (withheldResponse) SendMsg(any) error { return nil }
 
 type pausingStream struct {
 	grpc.ServerStream
