@@ -1,5 +1,6 @@
 #!/bin/sh
-# Lints each client with its own ecosystem's tools: gofmt + go vet for Go, eslint for Node.
+# Lints each client (and the Go and Node servers) with its own ecosystem's tools: gofmt + go vet
+# for Go, eslint for Node.
 # (Python, the server and the harness are linted by ruff from tox.) Stubs are generated first,
 # since go vet type-checks the generated package too.
 set -eu
@@ -22,12 +23,14 @@ for dir in clients/go clients/go-connect servers/go; do
   )
 done
 
-echo "== node: eslint"
-(
-  cd clients/node
-  npm ci --no-audit --no-fund --loglevel=error
-  npm run --silent lint
-)
+for dir in clients/node servers/node; do
+  echo "== $dir: eslint"
+  (
+    cd "$dir"
+    npm ci --no-audit --no-fund --loglevel=error
+    npm run --silent lint
+  )
+done
 
 echo "== rust: cargo fmt"
 (cd clients/rust && cargo fmt --check)

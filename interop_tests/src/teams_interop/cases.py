@@ -38,6 +38,7 @@ from teams_interop.schema import ProtoSchema, canonical
 CODES = {code.name: code.value[0] for code in grpc.StatusCode}
 CODE_NAMES = {number: name for name, number in CODES.items()}
 HOOK_PREFIX = "x-teams-"  # the test hooks' metadata keys (SERVER-CONTRACT.md)
+COMPRESS_RESPONSE_HOOK = "x-teams-compress-response"  # needs response_compression too
 HEALTH_SERVICE = "grpc.health.v1.Health"
 # Every case has a deadline: its own ``timeout_ms``, or this one, sent to the client; the
 # harness's watchdog (sessions.py) outlives it by a few seconds.
@@ -451,6 +452,8 @@ def server_features_used(case: Case) -> frozenset[str]:
     used = set()
     if any(key.startswith(HOOK_PREFIX) for key in case.metadata):
         used.add("test_hooks")
+    if COMPRESS_RESPONSE_HOOK in case.metadata:
+        used.add("response_compression")
     if case.server is not None:
         used.add(case.server)  # tls, mtls or token: a variant the harness must start
     if case.method.startswith(HEALTH_SERVICE + "/"):

@@ -26,6 +26,7 @@ FEATURES = frozenset(
         "health",  # grpc.health.v1
         "reflection",  # grpc.reflection.v1alpha and v1
         "compression",  # gzip requests accepted
+        "response_compression",  # x-teams-compress-response: gzip honoured (grpc-js servers cannot)
         "limits",  # the contract's default limits: 4 MiB received, larger requests RESOURCE_EXHAUSTED
     }
 )
@@ -46,6 +47,7 @@ class NativeSpec:
     outputs: tuple[str, ...]
     run: tuple[str, ...]
     ignore: tuple[str, ...] = ()  # build by-products in the folder, left out of its fingerprint
+    test: tuple[tuple[str, ...], ...] = ()  # the server's own tests, run natively by the unit tier
 
     @property
     def fingerprint_skips(self) -> tuple[str, ...]:
@@ -172,6 +174,7 @@ def load(path: Path) -> ServerSpec:
                 outputs=tuple(native.get("outputs", [])),
                 run=tuple(native["run"]),
                 ignore=tuple(native.get("ignore", [])),
+                test=tuple(tuple(step) for step in native.get("test", [])),
             ),
             docker=DockerSpec(
                 dockerfile=docker.get("dockerfile", "Dockerfile"),

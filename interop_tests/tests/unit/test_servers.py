@@ -72,7 +72,7 @@ def test_select_keeps_the_order_given_and_names_what_is_unknown(tmp_path) -> Non
     found = servers.discover()
     assert [s.name for s in servers.select(found, ["go", "python"])] == ["go", "python"]
     assert [s.name for s in servers.select(found, None)] == ["python"]
-    with pytest.raises(servers.ManifestError, match="no server named rust; known: go, python"):
+    with pytest.raises(servers.ManifestError, match="no server named rust; known: go, node, python"):
         servers.select(found, ["rust"])
     with pytest.raises(servers.ManifestError, match="named twice"):
         servers.select(found, ["go", "go"])
@@ -99,6 +99,8 @@ def test_what_a_case_needs_of_a_server_is_read_off_the_case(catalogue) -> None:
     assert catalogue["health_serving"].server_needs == {"health"}
     assert catalogue["limits_request_over_server_limit"].server_needs == {"limits"}  # server_requires
     assert "compression" in catalogue["compression_request_unary"].server_needs
+    assert catalogue["compression_response_unary"].server_needs == {"test_hooks", "response_compression"}
+    assert catalogue["compression_both_bidi"].server_needs == {"test_hooks", "compression", "response_compression"}
 
 
 def test_a_case_the_server_cannot_serve_is_not_applicable_for_every_language(catalogue) -> None:
