@@ -11,6 +11,9 @@ interop clients [--json]                               list the client manifests
 interop compose [--check]                              write (or check) docker-compose.yml
 interop conformance [--languages L,..]                 the contract's own checks, natively
 interop compat [--against REF] [--json-out FILE]       is proto/ compatible with REF's? (buf + skew)
+interop bench [--servers S,..] [--languages L,..] [--calls N] [--concurrency C] [--seconds S]
+                                                       performance matrix: each language x RPC kind,
+                                                       each server as a ratio to the Go reference
 
 exit codes, for every command: 0 passed (compatible, up to date), 1 a test failed (a case, a
 client process, a breaking change, a stale file), 2 a usage, configuration or harness error (a
@@ -137,6 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
     from teams_interop.compat import command as compat_command
 
     compat_command.add_arguments(compat)
+    from teams_interop.bench import command as bench_command
+
+    bench_command.add_arguments(
+        commands.add_parser("bench", help="performance matrix: calls/s per language x RPC kind, ratio to Go's")
+    )
     return parser
 
 
@@ -151,6 +159,10 @@ def main(argv: list[str] | None = None) -> int:
             from teams_interop.compat.command import main as compat
 
             return compat(args)
+        if args.command == "bench":
+            from teams_interop.bench.command import main as bench
+
+            return bench(args)
         schema = ProtoSchema.compile(paths.layout().proto_dir)
         catalogue = load_catalogue(schema)
         if args.command == "cases":

@@ -73,6 +73,9 @@ class PipeProcess(ClientProcess):
 
 class Backend(abc.ABC):
     name: str
+    # Start servers with --test-hooks when their manifest has the feature; ``interop bench`` sets
+    # False, so the server measured is the one deployments run (make_backend(..., hooks=False)).
+    hooks: bool = True
 
     def __init__(self, progress: Progress, server: ServerSpec | LiveTarget) -> None:
         self.progress = progress
@@ -100,7 +103,7 @@ class Backend(abc.ABC):
 
     @property
     def hook_flags(self) -> list[str]:
-        return ["--test-hooks"] if "test_hooks" in self.server.features else []
+        return ["--test-hooks"] if self.hooks and "test_hooks" in self.server.features else []
 
     def check_live_target(self) -> None:
         """A live target must answer (its health service, when it has one) within its wait."""
@@ -173,16 +176,23 @@ class Backend(abc.ABC):
         self.close()
 
 
-def make_backend(name: str, progress: Progress, server: ServerSpec | LiveTarget | None = None) -> Backend:
-    """``server``: a manifest or a live target (default: the repository's Python server)."""
+def make_backend(
+    name: str, progress: Progress, server: ServerSpec | LiveTarget | None = None, hooks: bool = True
+) -> Backend:
+    """``server``: a manifest or a live target (default: the repository's Python server);
+    ``hooks=False`` starts it without ``--test-hooks`` (``interop bench``)."""
     if name == "native":
         from teams_interop.backends.native import NativeBackend
 
-        return NativeBackend(progress, server=server)
+        backend = NativeBackend(progress, server=server)
+        backend.hooks = hooks
+        return backend
     if name == "docker":
         from teams_interop.backends.docker import DockerBackend
 
-        return DockerBackend(progress, server)
+        backend = DockerBackend(progress, server)
+        backend.hooks = hooks
+        return backend
     if name == "compose":
         from teams_interop.backends.compose import ComposeBackend
 
@@ -191,5 +201,7 @@ def make_backend(name: str, progress: Progress, server: ServerSpec | LiveTarget 
                 "the compose backend runs the server of docker-compose.yml (the Python one): "
                 "use --backend native or docker for other servers and for --target"
             )
+        if not hooks:
+            raise EnvironmentProblem("the compose backend's server always has test hooks: use native or docker")
         return ComposeBackend(progress)
     raise ValueError(f"unknown backend {name!r}: choose native, docker or compose")

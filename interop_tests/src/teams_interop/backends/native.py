@@ -143,7 +143,8 @@ class NativeBackend(Backend):
         return target
 
     def _launch(self, flags: list[str], log_path: Path) -> tuple[subprocess.Popen, int]:
-        """Starts the built server with test hooks (and ``flags``) on a free loopback port."""
+        """Starts the built server (with test hooks unless ``hooks`` is off, and ``flags``) on a free
+        loopback port."""
         argv, env = self.server_command()
         log_path.parent.mkdir(parents=True, exist_ok=True)
         try:
