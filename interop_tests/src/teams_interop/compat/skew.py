@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from teams_interop import compare
 from teams_interop.cases import Case, load_catalogue
 from teams_interop.clients import ClientSpec
-from teams_interop.compat.build import SkewBackend
+from teams_interop.compat.build import BuildTime, SkewBackend
 from teams_interop.compat.source import SourceFinding, executor_finding
 from teams_interop.compat.trees import Tree
 from teams_interop.contract import Observed
@@ -94,6 +94,8 @@ class SkewResult:
     identical: bool = False  # old and new are the same code: nothing to run across versions
     # executors that failed to build in a version: their language sits out the skew run
     unbuilt: list[SourceFinding] = field(default_factory=list)
+    builds: list[BuildTime] = field(default_factory=list)  # each build of each version, timed
+    phases: dict[str, float] = field(default_factory=dict)  # "builds", "runs": wall seconds
 
     def compared(self, clients: str) -> int:
         """How many (language, case) results of this client version were compared."""
@@ -118,7 +120,9 @@ def run_skew(old: Version, new: Version, progress: Progress) -> SkewResult:
     if old.tree.root == new.tree.root:
         result.identical = True
         return result
+    started = time.monotonic()
     _build_versions(old, new, progress, result)
+    result.phases["builds"] = round(time.monotonic() - started, 1)
     directions = ((old, new), (new, old))
     seen = _run_all([(x, y, x.cases) for x, y in ((old, old), (new, new), *directions)], progress, result)
     first: dict[str, list[Break]] = {}
@@ -127,6 +131,7 @@ def run_skew(old: Version, new: Version, progress: Progress) -> SkewResult:
         _baseline_errors(clients, own, result)
         first[clients.label] = _differences(clients, server, clients.cases, own, other)
     _confirm(directions, first, progress, result)
+    result.phases["runs"] = round(time.monotonic() - started - result.phases["builds"], 1)
     return result
 
 
@@ -134,6 +139,7 @@ def _build_versions(old: Version, new: Version, progress: Progress, result: Skew
     """Builds both versions; a language whose executor fails in either sits out, named."""
     for version in (old, new):
         with SkewBackend(progress, server_root=version.tree.root, clients_root=version.tree.root) as backend:
+            backend.version, backend.timings = version.label, result.builds
             failed = backend.prepare_each(version.clients)
         result.unbuilt += [
             executor_finding(c, version.label, failed[c.language]) for c in version.clients if c.language in failed
