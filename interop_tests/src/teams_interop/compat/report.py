@@ -37,7 +37,8 @@ def _time(outcome: GateResult) -> list[str]:
         note = f" ({build.note})" if build.note else ""
         lines.append(f"  build {build.version} {build.name}: {state}, {build.seconds:.1f} s{note}")
     for run in outcome.skew.runs:
-        lines.append(f"  run {run.clients} clients -> {run.server} server: {run.cases} case(s), {run.seconds:.1f} s")
+        took = "kept from an earlier check of the same version" if run.reused else f"{run.seconds:.1f} s"
+        lines.append(f"  run {run.clients} clients -> {run.server} server: {run.cases} case(s), {took}")
     return lines
 
 
