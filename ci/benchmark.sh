@@ -42,7 +42,7 @@ compat_edit() {  # nickname | <field name>: the proto edit (and the server's) in
   else  # allowed/field_added: a new field in ListTeamsRequest
     sed -i "s/^  string city_prefix = 1;\$/  string city_prefix = 1;\n  int32 $1 = 2;/" proto/teams.proto
   fi
-  git diff --quiet -- proto && { echo "benchmark: the $1 edit did not apply" >&2; exit 2; }
+  if git diff --quiet -- proto; then echo "benchmark: the $1 edit did not apply" >&2; exit 2; fi
 }
 
 bench_compat() {
