@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from teams_interop.cases import load_catalogue
+from teams_interop.compare import Outcome, Verdict
 from teams_interop.compat import skew
 from teams_interop.compat.skew import SkewResult, Version
 from teams_interop.compat.trees import Tree
@@ -18,6 +19,7 @@ from tests.helpers import make_client
 
 class Runs(list):
     answer = Observed(code=0, responses=({"city": "Chicago"},))
+    outcome = Outcome.PASS
 
 
 @pytest.fixture
@@ -30,6 +32,7 @@ def runs(monkeypatch) -> Runs:
         answer = made.answer
         matrix = MatrixRun("native", cases, clients.clients)
         matrix.results = {c.language: {case.id: answer for case in cases} for c in clients.clients}
+        matrix.verdicts = {(c.language, case.id): Verdict(made.outcome) for c in clients.clients for case in cases}
         return matrix
 
     monkeypatch.setattr(skew, "_run", fake_run)
@@ -67,6 +70,16 @@ def test_another_case_set_or_a_changed_case_runs_again(tmp_path, schema, runs) -
 def test_a_baseline_with_an_error_is_not_kept(tmp_path, schema, runs) -> None:
     old = version(tmp_path, schema)
     runs.answer = Observed(error="client could not run the case: boom")
+    baseline(old)
+    baseline(old)
+    assert len(runs) == 2
+
+
+def test_a_baseline_that_misses_an_expectation_is_not_kept(tmp_path, schema, runs) -> None:
+    old = version(tmp_path, schema)
+    runs.outcome = Outcome.FAIL  # e.g. a response late for its deadline on a loaded machine
+    baseline(old)
+    runs.outcome = Outcome.KNOWN_FAILING
     baseline(old)
     baseline(old)
     assert len(runs) == 2
