@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Measures the matrix's wall time on this machine: cold (nothing built) and warm (all built),
-# natively and in containers. Prints a Markdown table for the README. Slow on purpose (cold
-# builds); not part of the test suite. Usage: ci/benchmark.sh [native|docker|all|warm]
+# natively and in containers, and the proto compatibility gate on one edit. Prints a Markdown
+# table for the README. Slow on purpose (cold builds); not part of the test suite.
+# Usage: ci/benchmark.sh [native|docker|compat|all|warm]
 #   warm: only the README's "Speed" table: each run 3 times, warm, the median and every run's
 #         wall time with the 1-minute load average before it (2 cores are shared: noisy).
 set -euo pipefail
@@ -22,10 +23,45 @@ measure() {  # label, command...
   local label=$1; shift
   local start end
   start=$(date +%s%N)
-  "$@" > ".interop/benchmark-${label// /-}.log" 2>&1
+  "$@" > "$logs/benchmark-${label//[ \/,+()]/-}.log" 2>&1
   end=$(date +%s%N)
   local tenths=$(( (end - start) / 100000000 ))
-  printf '| %s | %d.%d s |\n' "$label" $((tenths / 10)) $((tenths % 10))
+  printf '| %s | %d.%d s | %s |\n' "$label" $((tenths / 10)) $((tenths % 10)) "$(cut -d' ' -f1 /proc/loadavg)"
+}
+
+# The compat gate on one proto edit, as a user meets it: a fresh clone of HEAD (no .interop/ but
+# the harness's own venv, made first and not measured; package managers' caches warm), the
+# edit made in its working tree, `./interop compat --against HEAD` with the seed trio. Then the
+# same edit checked again (warm), and other edits, each new, checked after it (warm: the base
+# version is built). The gate's exit status is 0 for all of them (compatible); its summary ends
+# with a time section (one line per build and per skew run), kept in the logs.
+compat_edit() {  # nickname | <field name>: the proto edit (and the server's) in the clone
+  git checkout -q -- proto python_server
+  if [ "$1" = nickname ]; then  # allowed/field_deleted_reserved: nickname deleted and reserved
+    sed -i 's/^  string nickname = 2;$/  reserved 2;\n  reserved "nickname";/' proto/teams.proto
+    sed -i 's/TeamResponse(city=city, nickname=roster.nickname(city))/TeamResponse(city=city)/' \
+      python_server/teams_server/service.py
+  else  # allowed/field_added: a new field in ListTeamsRequest
+    sed -i "s/^  string city_prefix = 1;\$/  string city_prefix = 1;\n  int32 $1 = 2;/" proto/teams.proto
+  fi
+  if git diff --quiet -- proto; then echo "benchmark: the $1 edit did not apply" >&2; exit 2; fi
+}
+
+bench_compat() {
+  local clone=.interop/benchmark-compat trio="python,go,node"
+  local gate=(./interop compat --against HEAD --languages "$trio")
+  rm -rf "$clone" && git clone -q . "$clone"
+  (
+    cd "$clone"
+    ./interop cases >/dev/null  # the harness venv, as everywhere in this script
+    compat_edit nickname
+    measure "compat, one edit, cold (fresh clone)" "${gate[@]}"
+    for i in 1 2 3; do measure "compat, the same edit again, warm ($i)" "${gate[@]}"; done
+    for field in limit page offset; do
+      compat_edit "$field"
+      measure "compat, another edit after it, warm ($field)" "${gate[@]}"
+    done
+  )
 }
 
 median_of_3() {  # label, command...: a warm-up run (builds what changed), then 3 measured ones
@@ -56,6 +92,7 @@ median_of_3() {  # label, command...: a warm-up run (builds what changed), then 
 }
 
 ./interop cases >/dev/null  # the harness venv itself is not part of the measurement
+logs=$PWD/.interop
 if [ "$tiers" = warm ]; then
   every=$(./interop clients --json | python3 -c 'import json, sys; print(",".join(c["language"] for c in json.load(sys.stdin)))')
   echo "| command ($(nproc) cores, warm) | median of 3 | each run (1-minute load average before it) |"
@@ -70,8 +107,8 @@ if [ "$tiers" = warm ]; then
   median_of_3 "docker 3" ./interop run --backend docker --languages python,go,node
   exit 0
 fi
-echo "| run ($(nproc) cores) | wall time |"
-echo "| --- | --- |"
+echo "| run ($(nproc) cores) | wall time | load (1 min) |"
+echo "| --- | --- | --- |"
 if [ "$tiers" = all ] || [ "$tiers" = native ]; then
   clean_native
   measure "native cold, every language" ./interop run
@@ -83,4 +120,7 @@ if [ "$tiers" = all ] || [ "$tiers" = docker ]; then
   measure "docker cold, every language" ./interop run --backend docker
   for i in 1 2 3; do measure "docker warm, every language ($i)" ./interop run --backend docker; done
   for i in 1 2 3; do measure "docker warm, python+go+node ($i)" ./interop run --backend docker --languages python,go,node; done
+fi
+if [ "$tiers" = all ] || [ "$tiers" = compat ]; then
+  bench_compat
 fi

@@ -232,6 +232,6 @@ def test_every_report_has_the_phases_and_each_clients_start(tmp_path: Path) -> N
     assert all(f"<sub>{line}</sub><br>" in text for line in wanted)
     page = _html(tmp_path, matrix)
     assert all(f'<p class="timings">{line}</p>' in page for line in wanted)
-    suite = next(s for s in _junit(tmp_path, matrix).iter("testsuite") if s.get("name") == "go")
+    suite = next(s for s in _junit(tmp_path, matrix).iter("testsuite") if s.get("name") == "go@python")
     found = {p.get("name"): p.get("value") for p in suite.iter("property")}
     assert found["phase cases seconds"] == "1.500" and found["first_result_seconds"] == "0.125"

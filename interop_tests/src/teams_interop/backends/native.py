@@ -107,8 +107,8 @@ class NativeBackend(Backend):
             outputs=produced,
         )
 
-    def _build(self, name, root: Path, inputs, steps, cwd, skipped=(), env=None, outputs=()) -> None:
-        """Builds ``name`` from the tree ``root`` (its proto/ is an input of every build)."""
+    def _build(self, name, root: Path, inputs, steps, cwd, skipped=(), env=None, outputs=()) -> bool:
+        """Builds ``name`` from the tree ``root`` (its proto/ is an input of every build); True if it built."""
         started = time.monotonic()
         self.progress.step(name, "checking build")
         work_dir = root / ".interop"
@@ -119,6 +119,7 @@ class NativeBackend(Backend):
         )
         verb = "built" if built else "up to date"
         self.progress.step(name, f"{verb} ({time.monotonic() - started:.1f}s)")
+        return built
 
     def start_server(self) -> None:
         if self.live is not None:

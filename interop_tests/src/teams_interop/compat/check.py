@@ -26,6 +26,7 @@ class GateResult:
     notes: tuple[verdict.FindingNote, ...]
     seconds: float
     demos: tuple[SourceFinding, ...] = ()  # demos that no longer build against the new proto
+    phases: tuple[tuple[str, float], ...] = ()  # (what, wall seconds), in order
 
     @property
     def dynamic(self) -> str:
@@ -58,11 +59,19 @@ def check(
     trees.prune()
     old, new = trees.materialize(old_source), trees.materialize(new_source)
     progress.step("compat", f"old: {old.description} ({old.version}); new: {new.description} ({new.version})")
+    phases = [("trees", time.monotonic() - started)]
     found = static.check(new.root, old.proto)
+    phases.append(("buf", time.monotonic() - started - sum(s for _, s in phases)))
     progress.step("compat", f"static: {len(found.findings)} finding(s) from buf {found.buf_version}")
     old_version = load_version(old, languages, list(patterns))
     new_version = load_version(new, languages, list(patterns))
+    phases.append(("catalogue", time.monotonic() - started - sum(s for _, s in phases)))
     skew = run_skew(old_version, new_version, progress)
+    phases += list(skew.phases.items())
+    mark = time.monotonic()
     demos = () if skew.identical else tuple(source.check_demos(new, new_version.clients, progress))
+    phases.append(("demos", time.monotonic() - mark))
     notes = tuple(verdict.explain(found, skew, new.proto))
-    return GateResult(old, new, found, skew, notes, round(time.monotonic() - started, 1), demos)
+    seconds = round(time.monotonic() - started, 1)
+    rounded = tuple((name, round(s, 1)) for name, s in phases)
+    return GateResult(old, new, found, skew, notes, seconds, demos, rounded)

@@ -24,8 +24,22 @@ def summary(outcome: GateResult, strict_source: bool = False) -> str:
     ]
     lines += [f"  note: {note}" for note in (*outcome.old.notes, *outcome.new.notes)]
     lines += ["", *_static(outcome), "", *_dynamic(outcome), "", *_source(outcome, strict_source)]
-    lines += ["", _verdict(outcome, strict_source)]
+    lines += ["", *_time(outcome), "", _verdict(outcome, strict_source)]
     return "\n".join(lines)
+
+
+def _time(outcome: GateResult) -> list[str]:
+    """The wall time by phase, then one line per build and per skew run: what to cut next."""
+    phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in outcome.phases)
+    lines = [f"time: {outcome.seconds:.1f} s{f' ({phases})' if phases else ''}"]
+    for build in outcome.skew.builds:
+        state = "built" if build.built else "up to date"
+        note = f" ({build.note})" if build.note else ""
+        lines.append(f"  build {build.version} {build.name}: {state}, {build.seconds:.1f} s{note}")
+    for run in outcome.skew.runs:
+        took = "kept from an earlier check of the same version" if run.reused else f"{run.seconds:.1f} s"
+        lines.append(f"  run {run.clients} clients -> {run.server} server: {run.cases} case(s), {took}")
+    return lines
 
 
 def _source(outcome: GateResult, strict_source: bool) -> list[str]:
@@ -153,6 +167,8 @@ def to_json(outcome: GateResult) -> dict[str, Any]:
         "format": FORMAT,
         "verdict": "compatible" if outcome.compatible else "breaking",
         "seconds": outcome.seconds,
+        "phases": dict(outcome.phases),
+        "builds": [vars(build) for build in outcome.skew.builds],
         "source": [
             {
                 "language": f.language,

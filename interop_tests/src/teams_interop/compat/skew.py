@@ -13,19 +13,25 @@ case that flaked once is reported as unstable rather than as a break.
 
 import dataclasses
 import fnmatch
+import functools
+import hashlib
+import json
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from teams_interop import compare
+import teams_interop
+from teams_interop import builds, compare
 from teams_interop.cases import Case, load_catalogue
 from teams_interop.clients import ClientSpec
-from teams_interop.compat.build import SkewBackend
+from teams_interop.compat.build import BuildTime, SkewBackend
 from teams_interop.compat.source import SourceFinding, executor_finding
 from teams_interop.compat.trees import Tree
 from teams_interop.contract import Observed
-from teams_interop.matrix import run_matrix, supported
+from teams_interop.matrix import MatrixRun, run_matrix, supported
 from teams_interop.progress import Progress
 from teams_interop.schema import ProtoSchema
 
@@ -37,6 +43,15 @@ PARALLEL_RUNS = int(os.environ.get("TEAMS_COMPAT_PARALLEL_RUNS", "2"))
 # Baselines seen, by (tree, languages, case ids): a process that checks many pairs with the same
 # old version (the tests) runs that version's baseline once. Cross-version runs are never reused.
 _BASELINES: dict[tuple, Observations] = {}
+# A baseline is also kept on disk in its tree (.interop/baselines/), keyed by everything it depends
+# on: the tree's content (proto, server, clients), the languages, every case in full, the deadline
+# and the harness's own code. So the next check of an edit (or of another edit against the same
+# base) runs only what crosses versions. Kept only when every case answered without an error and
+# as the catalogue expects (or as the client's known-failing list says) and every client process
+# ended well; a difference is still confirmed by running both again.
+# TEAMS_COMPAT_REUSE_BASELINES=0 runs every baseline.
+REUSE_BASELINES = os.environ.get("TEAMS_COMPAT_REUSE_BASELINES", "1") != "0"
+BASELINE_FORMAT = "teams-interop-compat-baseline/1"
 # Every case of a skew run carries a deadline: a client that waits forever for an answer the other
 # version never sends (a streaming RPC made unary) ends DEADLINE_EXCEEDED, a changed result, within
 # seconds. Cases with their own deadline keep it. (The matrix's per-case watchdog bounds the rest.)
@@ -81,6 +96,7 @@ class Run:
     server: str
     cases: int
     seconds: float
+    reused: bool = False  # a baseline kept from an earlier check of the same version
 
 
 @dataclass
@@ -94,6 +110,8 @@ class SkewResult:
     identical: bool = False  # old and new are the same code: nothing to run across versions
     # executors that failed to build in a version: their language sits out the skew run
     unbuilt: list[SourceFinding] = field(default_factory=list)
+    builds: list[BuildTime] = field(default_factory=list)  # each build of each version, timed
+    phases: dict[str, float] = field(default_factory=dict)  # "builds", "runs": wall seconds
 
     def compared(self, clients: str) -> int:
         """How many (language, case) results of this client version were compared."""
@@ -118,7 +136,9 @@ def run_skew(old: Version, new: Version, progress: Progress) -> SkewResult:
     if old.tree.root == new.tree.root:
         result.identical = True
         return result
+    started = time.monotonic()
     _build_versions(old, new, progress, result)
+    result.phases["builds"] = round(time.monotonic() - started, 1)
     directions = ((old, new), (new, old))
     seen = _run_all([(x, y, x.cases) for x, y in ((old, old), (new, new), *directions)], progress, result)
     first: dict[str, list[Break]] = {}
@@ -127,6 +147,7 @@ def run_skew(old: Version, new: Version, progress: Progress) -> SkewResult:
         _baseline_errors(clients, own, result)
         first[clients.label] = _differences(clients, server, clients.cases, own, other)
     _confirm(directions, first, progress, result)
+    result.phases["runs"] = round(time.monotonic() - started - result.phases["builds"], 1)
     return result
 
 
@@ -134,6 +155,7 @@ def _build_versions(old: Version, new: Version, progress: Progress, result: Skew
     """Builds both versions; a language whose executor fails in either sits out, named."""
     for version in (old, new):
         with SkewBackend(progress, server_root=version.tree.root, clients_root=version.tree.root) as backend:
+            backend.version, backend.timings = version.label, result.builds
             failed = backend.prepare_each(version.clients)
         result.unbuilt += [
             executor_finding(c, version.label, failed[c.language]) for c in version.clients if c.language in failed
@@ -186,7 +208,7 @@ def _run_all(runs: Runs, progress: Progress, result: SkewResult, reuse: bool = T
             return _observe(clients, server, cases, progress, result)
         key = (clients.tree.root, tuple(c.language for c in clients.clients), tuple(c.id for c in cases))
         if key not in _BASELINES:
-            _BASELINES[key] = _observe(clients, server, cases, progress, result)
+            _BASELINES[key] = _kept_baseline(clients, cases, progress, result)
         return _BASELINES[key]
 
     with ThreadPoolExecutor(max_workers=max(1, PARALLEL_RUNS)) as pool:
@@ -195,6 +217,10 @@ def _run_all(runs: Runs, progress: Progress, result: SkewResult, reuse: bool = T
 
 
 def _observe(clients: Version, server: Version, cases: list[Case], progress: Progress, result) -> Observations:
+    return _run(clients, server, cases, progress, result).results
+
+
+def _run(clients: Version, server: Version, cases: list[Case], progress: Progress, result) -> MatrixRun:
     progress.step("compat", f"{clients.label} clients ({clients.tree.version}) -> {server.label} server")
     started = time.monotonic()
     backend = SkewBackend(progress, server_root=server.tree.root, clients_root=clients.tree.root)
@@ -202,7 +228,70 @@ def _observe(clients: Version, server: Version, cases: list[Case], progress: Pro
     with backend:
         matrix = run_matrix(backend, clients.clients, cases, clients.schema, progress)
     result.runs.append(Run(clients.label, server.label, len(cases), round(time.monotonic() - started, 1)))
+    return matrix
+
+
+def _kept_baseline(version: Version, cases: list[Case], progress: Progress, result: SkewResult) -> Observations:
+    """The version's baseline from its tree's .interop/baselines/ when an identical one was run
+    before; otherwise run now, and kept when it is clean (see REUSE_BASELINES)."""
+    languages = [c.language for c in version.clients]
+    path = version.tree.root / ".interop" / "baselines" / f"{_baseline_key(version, languages, cases)}.json"
+    if REUSE_BASELINES and path.is_file():
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+            if document.get("format") == BASELINE_FORMAT:
+                seen = {
+                    language: {case: _observed(data) for case, data in by_case.items()}
+                    for language, by_case in document["observed"].items()
+                }
+                if all(c.id in seen.get(language, {}) for language in languages for c in cases):
+                    progress.step("compat", f"{version.label} clients -> {version.label} server: baseline kept")
+                    result.runs.append(Run(version.label, version.label, len(cases), 0.0, reused=True))
+                    return seen
+        except (OSError, ValueError, TypeError, KeyError):
+            pass  # unreadable: run it again
+    matrix = _run(version, version, cases, progress, result)
+    problems = [*matrix.process_problems.values(), *(s.problems for s in matrix.sessions.values())]
+    errors = [seen.error for by_case in matrix.results.values() for seen in by_case.values() if seen.error]
+    # One that misses a case's expectation (a 2 s response late for its 3 s deadline on a loaded
+    # machine) would make every later check differ from it and run its confirmation: not kept.
+    failed = [v for v in matrix.verdicts.values() if v.outcome.is_failure]
+    clean = not any(problems) and not errors and not failed
+    if REUSE_BASELINES and clean:
+        observed = {
+            language: {case: dataclasses.asdict(seen) for case, seen in by_case.items()}
+            for language, by_case in matrix.results.items()
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.partial")
+        partial.write_text(json.dumps({"format": BASELINE_FORMAT, "observed": observed}), encoding="utf-8")
+        partial.replace(path)
     return matrix.results
+
+
+def _baseline_key(version: Version, languages: list[str], cases: list[Case]) -> str:
+    digest = hashlib.sha256()
+    cases_text = json.dumps([dataclasses.asdict(c) for c in cases], sort_keys=True, default=_canonical)
+    for part in (version.tree.version, ",".join(languages), str(SKEW_DEADLINE_MS), _harness(), cases_text):
+        digest.update(part.encode() + b"\0")
+    return digest.hexdigest()[:24]
+
+
+def _canonical(value: object) -> object:
+    """JSON for what json cannot write; sets sorted (their order changes from process to process)."""
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=repr)
+    return repr(value)
+
+
+@functools.cache
+def _harness() -> str:
+    """The harness's own code (matrix, sessions, contract parsing): a change to it runs baselines again."""
+    return builds.fingerprint([Path(teams_interop.__file__).parent])
+
+
+def _observed(data: dict) -> Observed:
+    return Observed(**{**data, "responses": tuple(data.get("responses", ()))})
 
 
 def _differences(
