@@ -267,8 +267,16 @@ def _record(session: Session, in_flight: dict, line: str, on_answer) -> None:
 
 def _finish(session: Session, process: ClientProcess, grace: float) -> None:
     """Stdin is closed and every case answered: the process must now exit 0, promptly."""
+    if problem := finish(process, grace, lambda line: _record(session, {}, line, None)):
+        session.problems.append(f"{session.language}: {problem}")
+
+
+def finish(process: ClientProcess, grace: float, stray: Callable[[str], None]) -> str | None:
+    """After its last answer (stdin closed), a client process must exit 0 within ``grace``
+    seconds; a line it still prints answers nothing and goes to ``stray``. Returns what went
+    wrong (it was killed, or exited non-zero), or None."""
     deadline = time.monotonic() + grace
-    while True:  # drain what it still prints; a line now answers no case
+    while True:  # drain what it still prints
         try:
             line = process.lines.get(timeout=max(0.01, deadline - time.monotonic()))
         except queue.Empty:
@@ -276,15 +284,14 @@ def _finish(session: Session, process: ClientProcess, grace: float) -> None:
         if line is None:
             break
         if line.strip():
-            _record(session, {}, line, None)
+            stray(line)
     code = process.wait(max(0.0, deadline - time.monotonic()))
     if code is None:
         process.kill()
-        session.problems.append(
-            f"{session.language}: {process.name} was still running {grace:.0f} s after its last result (killed)"
-        )
-    elif code != 0:
-        session.problems.append(f"{session.language}: {process.name} exited {code} after its last result")
+        return f"{process.name} was still running {grace:.0f} s after its last result (killed)"
+    if code != 0:
+        return f"{process.name} exited {code} after its last result"
+    return None
 
 
 def _code(code: int | None) -> str:

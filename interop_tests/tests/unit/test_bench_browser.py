@@ -5,40 +5,18 @@ bars are as long as their ratios, the reference line sits at 1.0, and errors are
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
 from teams_interop.bench.report import write_bench_reports
 from tests.helpers.bench_sample import HOSTILE, sample_bench
-from tests.unit.test_report_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.helpers.browser import opened
 
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Page, list[str]]]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"no Chromium at {CHROMIUM}: install Debian's with `apt-get install chromium`", pytrace=False)
     report = write_bench_reports(sample_bench(), tmp_path_factory.mktemp("bench"))["bench.html"]
-    outside: list[str] = []
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            java_script_enabled=False,
-            viewport={"width": 1400, "height": 900},
-        )
-        try:
-
-            def refuse(route) -> None:
-                outside.append(route.request.url)
-                route.abort()
-
-            context.route(lambda url: not url.startswith("file:"), refuse)
-            opened = context.new_page()
-            opened.goto(report.as_uri())
-            yield opened, outside
-        finally:
-            context.close()
+    with opened(report, tmp_path_factory.mktemp("chromium-profile")) as page_and_outside:
+        yield page_and_outside
 
 
 def test_the_page_is_self_contained(page) -> None:

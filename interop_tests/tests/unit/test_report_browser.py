@@ -4,69 +4,27 @@ The unit tests check the file's text; only a browser shows whether the counts an
 are actually *visible* (CSS can hide what the text contains), whether the page stays
 self-contained (no request leaves ``file://``) and whether it works with JavaScript off.
 
-It drives Debian's ``chromium`` with Playwright's pip package (its driver only; ``playwright
-install`` downloads a browser build and is never used). No chromium is a failure, not a skip: a
-report nobody checked in a browser is the thing this test exists to prevent.
+It drives Debian's ``chromium`` (tests/helpers/browser.py): no chromium is a failure, not a skip.
 """
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
 from teams_interop.reports import write_all
+from tests.helpers.browser import opened
 from tests.helpers.matrix_sample import EXPECTED_COUNTS, sample_matrix
 
-CHROMIUM = Path(os.environ.get("INTEROP_CHROMIUM", "/usr/bin/chromium"))
-# Quiet, offline, container-safe: no sandbox (root in CI), no GPU, no update or sync traffic.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 FAILING = '[data-language="go"][data-case="status_message_escapes"]'
 
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Page, list[str]]]:
     """The sample report open in Chromium (JavaScript off), and every non-file URL it asked for."""
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"no Chromium at {CHROMIUM}: install Debian's with `apt-get install chromium` "
-            "(or point INTEROP_CHROMIUM at one)",
-            pytrace=False,
-        )
     report = write_all(sample_matrix(), tmp_path_factory.mktemp("report"))["report.html"]
-    profile = tmp_path_factory.mktemp("chromium-profile")  # fresh: no state from other runs
-    outside: list[str] = []
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            java_script_enabled=False,
-            viewport={"width": 1400, "height": 900},
-        )
-        try:
-
-            def refuse(route) -> None:
-                outside.append(route.request.url)
-                route.abort()
-
-            context.route(lambda url: not url.startswith("file:"), refuse)
-            page = context.new_page()
-            page.goto(report.as_uri())
-            yield page, outside
-        finally:
-            context.close()
+    with opened(report, tmp_path_factory.mktemp("chromium-profile")) as page_and_outside:
+        yield page_and_outside
 
 
 def test_the_page_asks_for_nothing_outside_the_file(rendered) -> None:

@@ -30,7 +30,7 @@ from teams_interop.bench.plan import Kind, Options, request_line
 from teams_interop.clients import ClientSpec
 from teams_interop.paths import CONTRACT_SCHEMA
 from teams_interop.progress import Progress
-from teams_interop.sessions import GRACE_SECONDS, ClientProcess
+from teams_interop.sessions import GRACE_SECONDS, ClientProcess, finish
 
 LOOPBACK = ("127.0.0.1", "localhost", "[::1]", "::1")
 STDERR_TAIL = 4000  # characters of each process's stderr kept in the report
@@ -192,24 +192,13 @@ def _await(run: BenchRun, process: ClientProcess, request_id: str, deadline: flo
 
 def _finish(run: BenchRun, process: ClientProcess, language: str) -> None:
     """Stdin is closed after the last answer: the process must now exit 0 within the grace period."""
-    deadline = time.monotonic() + GRACE_SECONDS
-    while True:
-        try:
-            line = process.lines.get(timeout=max(0.01, deadline - time.monotonic()))
-        except queue.Empty:
-            break
-        if line is None:
-            break
-        if line.strip():
-            run.process_problems[language].append(f"{language}: a stdout line answers no bench sent: {line[:200]!r}")
-    code = process.wait(max(0.0, deadline - time.monotonic()))
-    if code is None:
-        process.kill()
-        run.process_problems[language].append(
-            f"{language}: {process.name} was still running {GRACE_SECONDS:.0f} s after its last result (killed)"
-        )
-    elif code != 0:
-        run.process_problems[language].append(f"{language}: {process.name} exited {code} after its last result")
+    problems = run.process_problems[language]
+
+    def stray(line: str) -> None:
+        problems.append(f"{language}: a stdout line answers no bench sent: {line[:200]!r}")
+
+    if problem := finish(process, GRACE_SECONDS, stray):
+        problems.append(f"{language}: {problem}")
 
 
 def _validator() -> jsonschema.Draft202012Validator:
