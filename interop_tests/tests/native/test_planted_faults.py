@@ -163,9 +163,9 @@ def test_a_server_answering_one_city_3_s_late_fails_the_latency_budget(tmp_path,
     assert matrix.verdict("one", "get_team_known_city").outcome is Outcome.PASS  # right, only late
 
 
-STREAM_DEADLINE = "deadline_server_stream_exceeded"  # the first response at once, the second due 1 s late
+STREAM_DEADLINE = "deadline_server_stream_exceeded"  # the first response at once, the second due 1.5 s after the deadline
 MISTIMED = {
-    # x-teams-delay-from ignored: every response 2 s late, the first too (past the 1 s deadline)
+    # x-teams-delay-from ignored: every response 3 s late, the first too (past the 1.5 s deadline)
     "first_late": "import teams_server.hooks as h; h.DELAY_FROM = 'x-not-read'",
     # the delay starting one response late: the second arrives at once, before the deadline
     "second_early": "import teams_server.hooks as h; p = h.Hooks.pause; h.Hooks.pause = lambda s, c, i=0: p(s, c, i-1)",
