@@ -32,7 +32,7 @@ UP_TIMEOUT_SECONDS = 1800  # a cold build of every image takes minutes
 def expected_summary_lines() -> list[str]:
     """The summary report.summary prints when every case passes (or is listed as known-failing)."""
     catalogue = load_catalogue(ProtoSchema.compile(paths.layout().proto_dir))
-    lines = [f"backend: compose, {len(catalogue)} cases"]
+    lines = [f"backend: compose, against the python server, {len(catalogue)} cases"]
     for client in client_manifests.discover():
         own = supported(client, catalogue)
         known = sum(client.is_known_failing(case.id) for case in own)
