@@ -163,7 +163,7 @@ def test_a_server_answering_one_city_3_s_late_fails_the_latency_budget(tmp_path,
     assert matrix.verdict("one", "get_team_known_city").outcome is Outcome.PASS  # right, only late
 
 
-STREAM_DEADLINE = "deadline_server_stream_exceeded"  # the first response at once, the second due 1.5 s after the deadline
+STREAM_DEADLINE = "deadline_server_stream_exceeded"  # the first response at once, the second 1.5 s late
 MISTIMED = {
     # x-teams-delay-from ignored: every response 3 s late, the first too (past the 1.5 s deadline)
     "first_late": "import teams_server.hooks as h; h.DELAY_FROM = 'x-not-read'",
