@@ -108,7 +108,7 @@ class Case:
     cancel_after_responses: int | None = None
     path: str | None = None
     description: str = ""
-    exclusive: bool = False  # must not overlap other cases of the same client
+    exclusive: bool = False  # never in flight beside a timed case of the same client (sessions.py)
     server: str | None = None  # a server variant (pki.VARIANTS); None: the plain hooks server
     tls: TlsOptions | None = None
     compression: str | None = None

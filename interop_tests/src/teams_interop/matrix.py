@@ -2,16 +2,20 @@
 and judges the results; ``run_servers`` does so for each server of a client x server matrix.
 
 The server and its variants start while the clients build: all are waits, and the servers need
-none of the clients. A case that needs what the server does not offer (test hooks against a live
-target, a TLS variant a server cannot start) is *not applicable* there: no client runs it, nobody
-is blamed.
+none of the clients. Each client's first process starts as soon as the server's address is known
+and the builds are checked, so its start-up (an interpreter, a JVM, a container) overlaps the
+server's; it is sent cases once the server serves, and a case for a variant once the variants do.
+A case that needs what the server does not offer (test hooks against a live target, a TLS variant
+a server cannot start) is *not applicable* there: no client runs it, nobody is blamed.
 """
 
+import contextlib
 import dataclasses
 import fnmatch
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from teams_interop.backends import Backend
@@ -22,7 +26,7 @@ from teams_interop.contract import Observed, parse_result
 from teams_interop.progress import Progress
 from teams_interop.schema import ProtoSchema
 from teams_interop.servers import LiveTarget, ServerSpec
-from teams_interop.sessions import Session, run_session
+from teams_interop.sessions import ClientProcess, Session, run_session
 
 
 @dataclass
@@ -98,7 +102,7 @@ def run_matrix(
     backend.prepare_server()
     if target is None:
         matrix.phases["server build"] = time.monotonic() - started
-    variants = start_servers(matrix, backend, clients, runnable)
+    variants, first_processes = start_servers(matrix, backend, clients, runnable)
 
     def run_one(client: ClientSpec) -> Session:
         own_cases = supported(client, runnable)
@@ -110,10 +114,17 @@ def run_matrix(
             progress.step(client.language, f"{answered[0]}/{total} answered")
 
         attempts = iter(range(1, 1_000))
+
+        def start() -> ClientProcess:
+            attempt = next(attempts)
+            if attempt == 1 and client.language in first_processes:
+                return first_processes.pop(client.language)
+            return backend.spawn(client, attempt)
+
         session = run_session(
             client.language,
             own_cases,
-            lambda: backend.spawn(client, next(attempts)),
+            start,
             on_answer=on_answer,
             variants=variants,
         )
@@ -121,12 +132,17 @@ def run_matrix(
         return session
 
     cases_started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=max(1, len(clients))) as pool:
-        for client, session in zip(clients, pool.map(run_one, clients), strict=True):
-            matrix.sessions[client.language] = session
-            matrix.results[client.language] = observe(session, supported(client, runnable), schema)
-            matrix.process_problems[client.language] = list(session.problems)
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, len(clients))) as pool:
+            for client, session in zip(clients, pool.map(run_one, clients), strict=True):
+                matrix.sessions[client.language] = session
+                matrix.results[client.language] = observe(session, supported(client, runnable), schema)
+                matrix.process_problems[client.language] = list(session.problems)
+    finally:
+        for process in first_processes.values():  # a client whose session never began
+            process.kill()
     matrix.phases["cases"] = time.monotonic() - cases_started
+    variants.result()  # a variant that failed to start fails the run, as the server would
     judging = time.monotonic()
     judge_matrix(matrix)
     matrix.phases["judging"] = time.monotonic() - judging
@@ -173,31 +189,70 @@ def name_server_differences(runs: list[MatrixRun]) -> list[MatrixRun]:
     return runs
 
 
-def start_servers(matrix: MatrixRun, backend: Backend, clients: list[ClientSpec], cases: list[Case]) -> Variants:
-    """The server and its variants (TLS, mTLS, token; only those a chosen case needs) start
-    together, while the clients build; each phase is timed on its own."""
+def start_servers(
+    matrix: MatrixRun, backend: Backend, clients: list[ClientSpec], cases: list[Case]
+) -> tuple[Future, dict[str, ClientProcess]]:
+    """The server starts while the clients build; once the clients are built and the server's
+    address is known, each client with cases to run starts its first process; once the server
+    serves, its variants (TLS, mTLS, token; only those a chosen case needs) start, while the
+    clients run the other cases: on 2 cores, starting everything at once made the server, which
+    every case waits for, the last to serve. Returns once the server serves: a Future of the
+    Variants, and the clients' processes by language."""
     needed = {case.server for client in clients for case in supported(client, cases) if case.server}
     if matrix.live:
         needed = set()  # a live target: nothing to start, only its own TLS and token (Variants)
-    with ThreadPoolExecutor(max_workers=2) as server_threads:
-        server = server_threads.submit(_timed, backend.start_server)
-        variants = server_threads.submit(_timed, backend.start_variants, needed)
-        clients_started = time.monotonic()
-        backend.prepare(clients)
-        matrix.phases["client builds"] = time.monotonic() - clients_started
-        matrix.phases["server start"], _ = server.result()
-        variants_seconds, started = variants.result()
-    if needed:
-        matrix.phases["server variants"] = variants_seconds
+    launched, settled, serving = threading.Event(), threading.Event(), []
+
+    def bring_up() -> float:
+        started = time.monotonic()
+        try:
+            try:
+                backend.launch_server()
+            finally:
+                launched.set()
+            backend.await_server()
+            serving.append(True)
+        finally:
+            settled.set()
+        return time.monotonic() - started
+
+    def start_variants() -> Variants:
+        settled.wait()
+        if not serving:  # the server failed: the run stops on its error
+            return Variants()
+        started = time.monotonic()
+        found = backend.start_variants(needed)
+        if needed:
+            matrix.phases["server variants"] = time.monotonic() - started
+        return found
+
+    first: dict[str, ClientProcess] = {}
+    variant_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="variants")
+    variants = variant_thread.submit(start_variants)
+    variant_thread.shutdown(wait=False)  # the sessions wait for the Future, not this function
+    with ThreadPoolExecutor(max_workers=1) as server_thread:
+        server = server_thread.submit(bring_up)
+        try:
+            clients_started = time.monotonic()
+            backend.prepare(clients)
+            matrix.phases["client builds"] = time.monotonic() - clients_started
+            launched.wait()
+            if not (server.done() and server.exception()):  # the address is known: clients may start
+                for client in clients:
+                    if supported(client, cases):
+                        first[client.language] = backend.spawn(client, 1)
+            matrix.phases["server start"] = server.result()
+            if matrix.live:  # a live target's variants are its own TLS and token: no wait
+                variants.result()
+        except BaseException:
+            for process in first.values():
+                process.kill()
+            with contextlib.suppress(BaseException):  # the server's error is the one to tell
+                variants.result()
+            raise
     if matrix.live:
         matrix.phases["target check"] = matrix.phases.pop("server start")
-    return started
-
-
-def _timed(step, *args) -> tuple[float, object]:
-    started = time.monotonic()
-    value = step(*args)
-    return time.monotonic() - started, value
+    return variants, first
 
 
 def judge_matrix(matrix: MatrixRun) -> MatrixRun:

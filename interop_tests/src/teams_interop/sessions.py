@@ -1,9 +1,11 @@
 """One client's session: its process answers the cases it is sent, and is held to account.
 
-The harness keeps at most ``WINDOW`` cases unanswered (a case marked ``exclusive`` goes alone), so
-a client may run what it is sent concurrently and every case's clock starts when it is sent. A
-timed case (a deadline or a latency budget) is sent only once the process has answered once, so
-its clock never includes the client's start-up. Each
+The harness keeps at most ``WINDOW`` cases unanswered, so a client may run what it is sent
+concurrently and every case's clock starts when it is sent. A timed case (a deadline or a latency
+budget) is sent only once the process has answered once, so its clock never includes the client's
+start-up; the timed cases go first, those waiting out a deadline longest first, so the
+session's longest wait overlaps the rest. A case marked ``exclusive`` (megabytes each way, which would crowd a timed
+case) goes once every timed case is answered, beside untimed ones. Each
 case has a watchdog a little longer than its deadline: a case still unanswered then fails as
 *hung*, by name, the process is killed, and a fresh one is started for the cases still owed;
 other languages never notice. After its last result a client has ``GRACE_SECONDS`` to exit 0.
@@ -18,11 +20,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from teams_interop.cases import DEFAULT_TIMEOUT_MS, Case, Variants
 
 WINDOW = 16
+DEADLINE_EXCEEDED = 4  # the gRPC status code
 WATCHDOG_SLACK_SECONDS = 5.0  # past a case's deadline before it counts as hung
 # A process's start-up (a JVM, a cold interpreter on a loaded machine) is not a case's fault: a
 # case sent before the process's first answer has its clock start at that answer, and a process
@@ -125,11 +129,13 @@ def run_session(
     slack: float = WATCHDOG_SLACK_SECONDS,
     grace: float = GRACE_SECONDS,
     on_answer: Callable[[str], None] | None = None,
-    variants: Variants | None = None,
+    variants: Variants | Future | None = None,
 ) -> Session:
+    """``variants``: the server variants, or a Future of them while they still start (a case
+    that needs one waits for it; the others go at once)."""
     session = Session(language)
     window = window or WINDOW  # read at call time, so a test can narrow it
-    owed = deque(cases)
+    owed = deque(sorted(cases, key=_urgency))
     stderr_parts: list[str] = []
     while owed:
         if session.processes >= MAX_PROCESSES:
@@ -156,13 +162,30 @@ def _drive(session, process, owed: deque, window, slack, grace, on_answer, varia
     stdin_open = True
     answers_before = len(session.answers)
     ready_at: list[float] = []  # when this process first answered
+    starting = variants if isinstance(variants, Future) else None
+    if starting is not None:
+        variants = None  # until they serve: the cases for none of them need nothing of them
+        starting.add_done_callback(lambda _: process.lines.put(""))  # wakes the loop below
 
     def clock(sent: float) -> float:
         """When a case's watchdog clock started: at sending, or once the process was up."""
         return max(sent, ready_at[0]) if ready_at else sent + STARTUP_SECONDS
 
     while True:
-        while stdin_open and len(in_flight) < window and (case := _next(owed, in_flight, bool(ready_at))):
+        if starting is not None and starting.done():
+            if starting.exception() is not None:  # the run fails on it (matrix.py); none is sent
+                for case in [case for case in owed if case.server]:
+                    owed.remove(case)
+                    session.answers[case.id] = Answer(problem=f"not run: the {case.server} server variant failed")
+                variants = None
+            else:
+                variants = starting.result()
+            starting = None
+        while (
+            stdin_open
+            and len(in_flight) < window
+            and (case := _next(owed, in_flight, bool(ready_at), variants_ready=starting is None))
+        ):
             limit = case.timeout_seconds + slack
             in_flight[case.id] = (case, time.monotonic(), limit)
             with contextlib.suppress(OSError):  # it died; the reader's end of file says so
@@ -221,28 +244,43 @@ def _timed(case: Case) -> bool:
     return case.expect.max_ms is not None or case.deadline_ms < DEFAULT_TIMEOUT_MS
 
 
-def _next(owed: deque, in_flight: dict, ready: bool) -> Case | None:
+def _urgency(case: Case) -> tuple:
+    """The sending order (a stable sort keeps the catalogue's order within each group): the
+    timed cases, those that wait out their deadline first, longest first; the untimed ones; the
+    exclusive ones."""
+    if case.exclusive:
+        return (2, 0)
+    waits = case.deadline_ms if case.expect.code == DEADLINE_EXCEEDED else 0
+    return (0, -waits) if _timed(case) else (1, 0)
+
+
+def _next(owed: deque, in_flight: dict, ready: bool, variants_ready: bool = True) -> Case | None:
     """The next case to send, taken out of ``owed``, or None. In order, except that until the
     process has answered once (its start-up and first connection are done), a timed case waits
     for it: their clocks, the client's deadline and the harness's latency budget, would
     otherwise count a cold start against them. A process given only timed cases gets one first,
-    alone."""
+    alone. A case that may not go beside those in flight, or whose server variant is still
+    starting, waits; the next one may go."""
     waiting = not ready and (bool(in_flight) or not all(_timed(case) for case in owed))
     for index, case in enumerate(owed):
-        if waiting and _timed(case):
+        if (waiting and _timed(case)) or (case.server and not variants_ready):
             continue
-        if not _may_send(case, in_flight):
-            return None
+        if not _may_send(case, in_flight, owed):
+            continue
         del owed[index]
         return case
     return None
 
 
-def _may_send(case: Case, in_flight: dict) -> bool:
-    """An exclusive case goes alone: it waits for an empty window and keeps it empty."""
+def _may_send(case: Case, in_flight: dict, owed: deque) -> bool:
+    """An exclusive case (megabytes each way) never shares the window with a timed one: it waits
+    until no timed case is owed or in flight (a timed case owed again after a hang waits for it)."""
+    in_window = [other for other, _, _ in in_flight.values()]
     if case.exclusive:
-        return not in_flight
-    return not any(other.exclusive for other, _, _ in in_flight.values())
+        return not any(_timed(other) for other in [*in_window, *owed])
+    if _timed(case):
+        return not any(other.exclusive for other in in_window)
+    return True
 
 
 def _record(session: Session, in_flight: dict, line: str, on_answer) -> None:

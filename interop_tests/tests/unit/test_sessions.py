@@ -84,3 +84,74 @@ def test_only_timed_cases_still_start_one_at_once() -> None:
     session = run_session("cold", [case("a", 1000), case("b", 1000)], lambda: process, slack=0.5)
     assert session.problems == []
     assert process.sent["a"] < process.started + 0.3 <= process.sent["b"]
+
+
+class Paced(Recording):
+    """A Recording process whose cases take ``seconds[id]`` each (0 for the others)."""
+
+    def __init__(self, seconds: dict[str, float]) -> None:
+        super().__init__()
+        self.seconds, self.answered = seconds, {}
+
+    def send(self, line: str) -> None:
+        case_id = json.loads(line)["id"]
+        self.sent[case_id] = time.monotonic()
+        answer = json.dumps({"id": case_id, "status": {"code": 0}}) + "\n"
+
+        def answer_now() -> None:
+            self.answered[case_id] = time.monotonic()
+            self.lines.put(answer)
+
+        threading.Timer(self.seconds.get(case_id, 0.0), answer_now).start()
+
+
+def exceeded(case_id: str, timeout_ms: int) -> Case:
+    """A case that waits out its deadline (it expects DEADLINE_EXCEEDED)."""
+    return Case(case_id, "Teams/GetTeam", ({},), Expectation(code=4), frozenset(), timeout_ms=timeout_ms)
+
+
+def test_timed_cases_go_first_the_longest_wait_first() -> None:
+    process = Paced({"warm-up": 0.1})
+    budget = Case("budget", "Teams/GetTeam", ({},), Expectation(max_ms=2500), frozenset())
+    cases = [case("warm-up", None), budget, exceeded("short", 300), exceeded("long", 1500), case("plain", None)]
+    session = run_session("order", cases, lambda: process, window=1, slack=0.5)
+    assert session.problems == []
+    assert sorted(process.sent, key=process.sent.get) == ["warm-up", "long", "short", "budget", "plain"]
+
+
+def test_an_exclusive_case_waits_for_every_timed_case_and_goes_beside_untimed_ones() -> None:
+    process = Paced({"warm-up": 0.1, "long": 0.4, "plain": 0.9})
+    big = Case("big", "Teams/GetTeam", ({},), Expectation(), frozenset(), exclusive=True)
+    cases = [big, exceeded("long", 1500), case("warm-up", None), case("plain", None)]
+    session = run_session("heavy", cases, lambda: process, slack=0.5)
+    assert session.problems == []
+    assert process.sent["big"] >= process.answered["long"]  # never beside the timed case
+    assert process.sent["big"] < process.answered["plain"]  # beside the untimed one
+
+
+def test_a_variant_case_waits_for_the_variants_and_the_others_do_not() -> None:
+    from concurrent.futures import Future
+
+    from teams_interop.cases import Variants
+
+    process, variants = Recording(), Future()
+    secure = Case("secure", "Teams/GetTeam", ({},), Expectation(), frozenset(), server="tls")
+    threading.Timer(0.4, variants.set_result, args=(Variants({"tls": "127.0.0.1:9"}),)).start()
+    lines = []
+    original = process.send
+    process.send = lambda line: (lines.append(json.loads(line)), original(line))
+    session = run_session("variants", [secure, case("plain", None)], lambda: process, variants=variants)
+    assert session.problems == []
+    assert process.sent["plain"] < process.started + 0.3 <= process.started + 0.4 <= process.sent["secure"]
+    assert [line.get("target") for line in lines] == [None, "127.0.0.1:9"]
+
+
+def test_variants_that_fail_to_start_leave_their_cases_not_run_and_the_others_run() -> None:
+    from concurrent.futures import Future
+
+    variants = Future()
+    variants.set_exception(RuntimeError("the tls server variant did not become healthy"))
+    secure = Case("secure", "Teams/GetTeam", ({},), Expectation(), frozenset(), server="tls")
+    session = run_session("variants", [secure, case("plain", None)], Recording, variants=variants)
+    assert session.answers["secure"].problem == "not run: the tls server variant failed"
+    assert session.answers["plain"].problem is None

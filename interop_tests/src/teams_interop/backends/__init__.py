@@ -123,9 +123,20 @@ class Backend(abc.ABC):
     def prepare(self, clients: list[ClientSpec]) -> None:
         """Builds the clients (only what changed)."""
 
-    @abc.abstractmethod
     def start_server(self) -> None:
         """Starts a fresh server with test hooks and waits until its health service says SERVING."""
+        self.launch_server()
+        self.await_server()
+
+    @abc.abstractmethod
+    def launch_server(self) -> None:
+        """Starts the server and returns as soon as the address clients dial is known: the matrix
+        starts the clients then (a JVM or a container takes longer than a server to come up) and
+        sends them cases once ``await_server`` has returned."""
+
+    @abc.abstractmethod
+    def await_server(self) -> None:
+        """Waits until the launched server's health service says SERVING (a live target: answers)."""
 
     def start_variants(self, needed: set[str]) -> Variants:
         """Makes the run's PKI and starts the server variants ``needed`` (pki.VARIANTS) at once,

@@ -132,7 +132,10 @@ class ComposeBackend(Backend):
                 "regenerate it with `interop compose`"
             )
 
-    def start_server(self) -> None:
+    def launch_server(self) -> None:
+        """Compose started the server: its service name is the target."""
+
+    def await_server(self) -> None:
         try:
             wait_until_serving(self.target)
         except RuntimeError as error:

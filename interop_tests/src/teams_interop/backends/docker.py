@@ -59,6 +59,7 @@ class DockerBackend(Backend):
         self.network = None
         self._network_lock = threading.Lock()
         self.container = None  # the server's
+        self.host_port = ""  # where the server's port is published on loopback, for the health check
         self.variants: list = []  # the server variants' containers
         self.pki_dir = None
         self.images: dict[str, str] = {}
@@ -179,9 +180,9 @@ class DockerBackend(Backend):
                 self.network = self.docker.networks.create(f"teams-interop-{self.run_id}", driver="bridge")
             return self.network.name
 
-    def start_server(self) -> None:
+    def launch_server(self) -> None:
+        """The server's container on the run's network: its name is the clients' target."""
         if self.live is not None:
-            self.check_live_target()
             return
         self.container = self.docker.containers.run(
             self.images["server"],
@@ -192,13 +193,20 @@ class DockerBackend(Backend):
             detach=True,
         )
         self.container.reload()
-        host_port = self.container.attrs["NetworkSettings"]["Ports"][f"{self.server_port}/tcp"][0]["HostPort"]
+        self.host_port = self.container.attrs["NetworkSettings"]["Ports"][f"{self.server_port}/tcp"][0]["HostPort"]
+
+    def await_server(self) -> None:
+        if self.live is not None:
+            self.check_live_target()
+            return
         try:
-            wait_until_serving(f"127.0.0.1:{host_port}")
+            wait_until_serving(f"127.0.0.1:{self.host_port}")
         except RuntimeError as error:
             logs = self.container.logs(tail=30).decode("utf-8", "replace")
             raise EnvironmentProblem(f"{error}\nserver container log:\n{logs}") from None
-        self.progress.step(self.server_label, f"container {self.container.name} serving (published on {host_port})")
+        self.progress.step(
+            self.server_label, f"container {self.container.name} serving (published on {self.host_port})"
+        )
 
     def make_pki(self) -> pki.Pki:
         """In .interop/tls/<run>, with the variants' container names among the server's names."""

@@ -121,13 +121,17 @@ class NativeBackend(Backend):
         self.progress.step(name, f"{verb} ({time.monotonic() - started:.1f}s)")
         return built
 
-    def start_server(self) -> None:
+    def launch_server(self) -> None:
         if self.live is not None:
             self.target = self.live.address
-            self.check_live_target()
             return
         self.process, port = self._launch([], self.server_log)
         self.target = f"127.0.0.1:{port}"
+
+    def await_server(self) -> None:
+        if self.live is not None:
+            self.check_live_target()
+            return
         wait_until_serving(self.target)
         self.progress.step(self.server_label, f"serving on {self.target} (log: {self.server_log})")
 
