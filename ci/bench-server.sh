@@ -105,10 +105,11 @@ for run in $(seq "$runs"); do
 done
 echo "after: $(uptime)"
 echo
-"$venv/bin/python" - "$results" <<'EOF'
+"$venv/bin/python" - "$results" "$in_flight" <<'EOF'
 import json, statistics, sys
 
 rows = [json.loads(line) for line in open(sys.argv[1])]
+in_flight = int(sys.argv[2])
 runs = sorted({r["run"] for r in rows})
 by = {(r["run"], r["key"]): r for r in rows}
 keys = list(dict.fromkeys(r["key"] for r in rows))
@@ -148,6 +149,9 @@ goals = [
 ]
 for ok, line in goals:
     print(f"{'PASS' if ok else 'FAIL'}: {line}")
+print(f"note: the bare grpcio servicer's own p99 in the same runs: {med('bare', 'p99_ms'):.2f} ms "
+      f"(teams-server / bare: {p99 / med('bare', 'p99_ms'):.2f}); at {in_flight} in flight a p99 under 11 ms "
+      f"needs more than {in_flight / 0.011:.0f} calls per second (Little's law), whatever the server's code")
 go_busy = med("go", "busy")
 print(f"note: the Go reference used {go_busy:.2f} of its core{': ghz, not the Go server, set its rps' if go_busy < 0.9 else ''}; "
       f"by CPU per call teams-server is {med('shipped', 'cap_ratio'):.3f} of Go "

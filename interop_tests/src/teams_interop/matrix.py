@@ -29,6 +29,10 @@ from teams_interop.servers import LiveTarget, ServerSpec
 from teams_interop.sessions import ClientProcess, Session, run_session
 
 
+# The phases of a run, in the order reports list them.
+PHASES = ("server build", "client builds", "server start", "target check", "server variants", "cases", "judging")
+
+
 @dataclass
 class MatrixRun:
     backend: str
@@ -146,6 +150,8 @@ def run_matrix(
     judging = time.monotonic()
     judge_matrix(matrix)
     matrix.phases["judging"] = time.monotonic() - judging
+    order = {name: index for index, name in enumerate(PHASES)}  # threads finish in any order
+    matrix.phases = dict(sorted(matrix.phases.items(), key=lambda item: order.get(item[0], len(order))))
     return matrix
 
 
