@@ -196,51 +196,33 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def list_clients(args) -> int:
-    found = client_manifests.discover(args.clients_dir)
-    if args.json:
-        repo = paths.layout().repo
-        print(
-            json.dumps(
-                [
-                    {
-                        "language": c.language,
-                        "directory": _relative(c.directory, repo),
-                        "dockerfile": _relative(c.directory / c.docker.dockerfile, repo),
-                        "features": sorted(c.features),
-                        "summary": c.summary,
-                    }
-                    for c in found
-                ]
-            )
-        )
-    else:
-        for client in found:
-            print(f"{client.language:<16} {client.summary}")
-    return 0
+    return _listing(client_manifests.discover(args.clients_dir), "language", args.json)
 
 
 def list_servers(args) -> int:
-    found = server_manifests.discover()
-    if args.json:
-        repo = paths.layout().repo
-        print(
-            json.dumps(
-                [
-                    {
-                        "name": s.name,
-                        "directory": _relative(s.directory, repo),
-                        "dockerfile": _relative(s.directory / s.docker.dockerfile, repo),
-                        "image": s.image,
-                        "features": sorted(s.features),
-                        "summary": s.summary,
-                    }
-                    for s in found
-                ]
-            )
-        )
-    else:
-        for server in found:
-            print(f"{server.name:<16} {server.summary}")
+    return _listing(server_manifests.discover(), "name", args.json, lambda server: {"image": server.image})
+
+
+def _listing(found: list, key: str, json_out: bool, extra=lambda spec: {}) -> int:
+    """`interop clients` and `interop servers`: a line a manifest (its ``key``, its summary) or, with
+    --json, a list of them with their folders, Dockerfiles, ``extra`` fields and features."""
+    if not json_out:
+        for spec in found:
+            print(f"{getattr(spec, key):<16} {spec.summary}")
+        return 0
+    repo = paths.layout().repo
+    rows = [
+        {
+            key: getattr(spec, key),
+            "directory": _relative(spec.directory, repo),
+            "dockerfile": _relative(spec.directory / spec.docker.dockerfile, repo),
+            **extra(spec),
+            "features": sorted(spec.features),
+            "summary": spec.summary,
+        }
+        for spec in found
+    ]
+    print(json.dumps(rows))
     return 0
 
 

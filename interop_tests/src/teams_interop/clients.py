@@ -5,11 +5,11 @@ code. See clients/CONTRACT.md for the format.
 """
 
 import fnmatch
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from teams_interop import paths
+from teams_interop import manifests, paths
+from teams_interop.manifests import NativeSpec
 
 FEATURES = frozenset(
     {
@@ -31,16 +31,8 @@ FEATURES = frozenset(
 )
 
 
-class ManifestError(ValueError):
+class ManifestError(manifests.ManifestError):
     """A client.toml the harness cannot use; the message names the file and the problem."""
-
-
-@dataclass(frozen=True)
-class NativeSpec:
-    requires: tuple[str, ...]
-    build: tuple[tuple[str, ...], ...]
-    outputs: tuple[str, ...]
-    run: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -89,38 +81,31 @@ def select(clients: list[ClientSpec], languages: list[str] | None) -> list[Clien
 
 
 def load(path: Path) -> ClientSpec:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        features = frozenset(data["features"])
-        if unknown := features - FEATURES:
-            raise ManifestError(f"unknown features {sorted(unknown)}; known: {sorted(FEATURES)}")
-        native, docker = data["native"], data["docker"]
-        return ClientSpec(
-            language=data["language"],
-            summary=data.get("summary", ""),
-            directory=path.parent,
-            features=features,
-            native=NativeSpec(
-                requires=tuple(native.get("requires", [])),
-                build=tuple(tuple(step) for step in native.get("build", [])),
-                outputs=tuple(native.get("outputs", [])),
-                run=tuple(native["run"]),
-            ),
-            docker=DockerSpec(dockerfile=docker.get("dockerfile", "Dockerfile"), run=tuple(docker["run"])),
-            known_failing=_patterns(path.parent / "known_failing.txt"),
-            test=tuple(tuple(step) for step in native.get("test", [])),
-            demo=_demo(data.get("demo")),
-        )
-    except (KeyError, TypeError, tomllib.TOMLDecodeError) as error:
-        raise ManifestError(f"{path}: {type(error).__name__}: {error}") from error
-    except ManifestError as error:
-        raise ManifestError(f"{path}: {error}") from error
+    return manifests.read(path, lambda data: _spec(path, data), ManifestError)
+
+
+def _spec(path: Path, data: dict) -> ClientSpec:
+    features = manifests.features(data, FEATURES)
+    native, docker = data["native"], data["docker"]
+    return ClientSpec(
+        language=data["language"],
+        summary=data.get("summary", ""),
+        directory=path.parent,
+        features=features,
+        native=manifests.native(native),
+        docker=DockerSpec(
+            dockerfile=docker.get("dockerfile", "Dockerfile"), run=manifests.strings(docker, "run", required=True)
+        ),
+        known_failing=_patterns(path.parent / "known_failing.txt"),
+        test=manifests.argvs(native, "test"),
+        demo=_demo(data.get("demo")),
+    )
 
 
 def _demo(table: dict | None) -> DemoSpec | None:
     if table is None:
         return None
-    return DemoSpec(build=tuple(tuple(step) for step in table.get("build", [])), run=tuple(table["run"]))
+    return DemoSpec(build=manifests.argvs(table, "build"), run=manifests.strings(table, "run", required=True))
 
 
 def _patterns(path: Path) -> tuple[str, ...]:

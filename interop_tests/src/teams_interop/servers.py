@@ -9,12 +9,12 @@ variant, the default message limits) is *not applicable* to it, never a failure.
 """
 
 import dataclasses
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from teams_interop import paths
+from teams_interop import manifests, paths
 from teams_interop.cases import Variants
+from teams_interop.manifests import NativeSpec
 
 # What a server can declare; the catalogue's cases need some of them (Case.server_needs).
 FEATURES = frozenset(
@@ -36,23 +36,8 @@ TARGET_FEATURES = frozenset({"health"})
 TARGET_WAIT_SECONDS = 30.0  # for it to answer at all (a deployment may still be starting)
 
 
-class ManifestError(ValueError):
+class ManifestError(manifests.ManifestError):
     """A server.toml the harness cannot use; the message names the file and the problem."""
-
-
-@dataclass(frozen=True)
-class NativeSpec:
-    requires: tuple[str, ...]
-    build: tuple[tuple[str, ...], ...]
-    outputs: tuple[str, ...]
-    run: tuple[str, ...]
-    ignore: tuple[str, ...] = ()  # build by-products in the folder, left out of its fingerprint
-    test: tuple[tuple[str, ...], ...] = ()  # the server's own tests, run natively by the unit tier
-
-    @property
-    def fingerprint_skips(self) -> tuple[str, ...]:
-        """What a change to must not rebuild: the outputs' top folders and the by-products."""
-        return tuple(dict.fromkeys([*(Path(output).parts[0] for output in self.outputs), *self.ignore]))
 
 
 @dataclass(frozen=True)
@@ -62,8 +47,18 @@ class DockerSpec:
     run: tuple[str, ...]
 
 
+class _Features:
+    """A server started here or a live target: what it offers, against what a case needs."""
+
+    features: frozenset[str]
+
+    def missing(self, needs: frozenset[str]) -> frozenset[str]:
+        """What of ``needs`` (Case.server_needs) it does not offer: the case is not applicable."""
+        return needs - self.features
+
+
 @dataclass(frozen=True)
-class ServerSpec:
+class ServerSpec(_Features):
     name: str
     summary: str
     directory: Path
@@ -76,12 +71,9 @@ class ServerSpec:
         """The image tag the docker tier builds (the Python server keeps the historic name)."""
         return "teams-interop/server:dev" if self.name == DEFAULT else f"teams-interop/server-{self.name}:dev"
 
-    def missing(self, needs: frozenset[str]) -> frozenset[str]:
-        return needs - self.features
-
 
 @dataclass(frozen=True)
-class LiveTarget:
+class LiveTarget(_Features):
     """A server that is already running (``--target``): nothing to build, start or stop."""
 
     address: str
@@ -95,9 +87,6 @@ class LiveTarget:
     @property
     def tls(self) -> bool:
         return self.ca is not None
-
-    def missing(self, needs: frozenset[str]) -> frozenset[str]:
-        return needs - self.features
 
     def variants(self) -> Variants:
         """What every request line carries to reach it: its CA and name, its token."""
@@ -156,38 +145,27 @@ def default(repo: Path | None = None) -> ServerSpec:
 
 def load(path: Path) -> ServerSpec:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        if unknown_keys := set(data) - {"name", "summary", "features", "native", "docker"}:
-            raise ManifestError(f"unknown keys {sorted(unknown_keys)}")
-        features = frozenset(data["features"])
-        if unknown := features - FEATURES:
-            raise ManifestError(f"unknown features {sorted(unknown)}; known: {sorted(FEATURES)}")
-        native, docker = data["native"], data["docker"]
-        return ServerSpec(
-            name=_name(data["name"]),
-            summary=data.get("summary", ""),
-            directory=path.parent,
-            features=features,
-            native=NativeSpec(
-                requires=tuple(native.get("requires", [])),
-                build=tuple(tuple(step) for step in native.get("build", [])),
-                outputs=tuple(native.get("outputs", [])),
-                run=tuple(native["run"]),
-                ignore=tuple(native.get("ignore", [])),
-                test=tuple(tuple(step) for step in native.get("test", [])),
-            ),
-            docker=DockerSpec(
-                dockerfile=docker.get("dockerfile", "Dockerfile"),
-                port=int(docker.get("port", 50051)),
-                run=tuple(docker.get("run", [])),
-            ),
-        )
+        return manifests.read(path, lambda data: _spec(path, data), ManifestError, also=(ValueError,))
     except FileNotFoundError:
         raise ManifestError(f"{path}: no such server manifest") from None
-    except (KeyError, TypeError, ValueError, tomllib.TOMLDecodeError) as error:
-        if isinstance(error, ManifestError):
-            raise ManifestError(f"{path}: {error}") from None
-        raise ManifestError(f"{path}: {type(error).__name__}: {error}") from None
+
+
+def _spec(path: Path, data: dict) -> ServerSpec:
+    manifests.check_keys(data, {"name", "summary", "features", "native", "docker"})
+    features = manifests.features(data, FEATURES)
+    native, docker = data["native"], data["docker"]
+    return ServerSpec(
+        name=_name(data["name"]),
+        summary=data.get("summary", ""),
+        directory=path.parent,
+        features=features,
+        native=manifests.native(native),
+        docker=DockerSpec(
+            dockerfile=docker.get("dockerfile", "Dockerfile"),
+            port=int(docker.get("port", 50051)),
+            run=manifests.strings(docker, "run"),
+        ),
+    )
 
 
 def _name(name: str) -> str:

@@ -36,9 +36,12 @@ function listTeams(call) {
   call.end();
 }
 
-/** SummarizeTeams counts the cities sent and the members among them once the client half-closes. */
-function summarizeTeams(call, callback) {
-  const summary = { cities: 0, members: 0, nicknames: [] };
+/**
+ * SummarizeTeams' and GetTeams' shared rule: each request's city goes to onCity in order until the
+ * first empty one, which fails the call (fail gets the status) and makes the rest ignored; onEnd
+ * runs at half-close only if nothing failed.
+ */
+function eachCity(call, { onCity, fail, onEnd }) {
   let failed = false;
   call.on('data', (request) => {
     if (failed) {
@@ -46,41 +49,41 @@ function summarizeTeams(call, callback) {
     }
     if (!request.city) {
       failed = true;
-      callback(emptyCity());
+      fail(emptyCity());
       return;
     }
-    summary.cities += 1;
-    const nickname = roster.member(request.city);
-    if (nickname !== undefined) {
-      summary.members += 1;
-      summary.nicknames.push(nickname);
-    }
+    onCity(request.city);
   });
   call.on('end', () => {
     if (!failed) {
-      callback(null, summary);
+      onEnd();
     }
+  });
+}
+
+/** SummarizeTeams counts the cities sent and the members among them once the client half-closes. */
+function summarizeTeams(call, callback) {
+  const summary = { cities: 0, members: 0, nicknames: [] };
+  eachCity(call, {
+    onCity(city) {
+      summary.cities += 1;
+      const nickname = roster.member(city);
+      if (nickname !== undefined) {
+        summary.members += 1;
+        summary.nicknames.push(nickname);
+      }
+    },
+    fail: (status) => callback(status),
+    onEnd: () => callback(null, summary),
   });
 }
 
 /** GetTeams answers each request as it arrives, in order. */
 function getTeams(call) {
-  let failed = false;
-  call.on('data', (request) => {
-    if (failed) {
-      return;
-    }
-    if (!request.city) {
-      failed = true;
-      call.emit('error', emptyCity());
-      return;
-    }
-    call.write(team(request.city));
-  });
-  call.on('end', () => {
-    if (!failed) {
-      call.end();
-    }
+  eachCity(call, {
+    onCity: (city) => call.write(team(city)),
+    fail: (status) => call.emit('error', status),
+    onEnd: () => call.end(),
   });
 }
 
