@@ -28,7 +28,6 @@ from teams_interop.schema import ProtoSchema
 from teams_interop.servers import LiveTarget, ServerSpec
 from teams_interop.sessions import ClientProcess, Session, run_session
 
-
 # The phases of a run, in the order reports list them.
 PHASES = ("server build", "client builds", "server start", "target check", "server variants", "cases", "judging")
 
