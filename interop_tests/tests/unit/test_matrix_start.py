@@ -1,6 +1,6 @@
 """The matrix's start-up order, on a scripted backend: the clients start as soon as the server's
-address is known (their start-up overlaps the server's), the variants once the server serves,
-and a server that never serves takes the early clients down with it."""
+address is known (their start-up overlaps the server's), the variants once it serves; a server
+that never serves takes the early clients down with it, one that cannot start starts nothing."""
 
 import time
 
@@ -81,3 +81,17 @@ def test_a_server_that_never_serves_stops_the_run_and_the_early_clients() -> Non
         start_servers(matrix, backend, clients, CASES)
     assert [process.code for process in backend.spawned] == [-9]  # killed
     assert "variants" not in backend.events
+
+
+def test_a_server_that_cannot_start_starts_no_client_and_no_variant() -> None:
+    backend = ScriptedBackend()
+
+    def fails() -> None:
+        raise EnvironmentProblem("cannot start the python server `teams-server`: no such file")
+
+    backend.launch_server = fails
+    clients = [make_client("go")]
+    matrix = MatrixRun(backend="scripted", cases=CASES, clients=clients)
+    with pytest.raises(EnvironmentProblem, match="cannot start the python server"):
+        start_servers(matrix, backend, clients, CASES)
+    assert backend.spawned == [] and "variants" not in backend.events
