@@ -4,7 +4,8 @@
 # table for the README. Slow on purpose (cold builds); not part of the test suite.
 # Usage: ci/benchmark.sh [native|docker|compat|all|warm]
 #   warm: only the README's "Speed" table: each run 3 times, warm, the median and every run's
-#         wall time with the 1-minute load average before it (2 cores are shared: noisy).
+#         wall time with the 1-minute load average before it (2 cores are shared: noisy) and
+#         the CPU time it used (user + system, every process but the Docker engine's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tiers=${1:-all}
@@ -64,16 +65,28 @@ bench_compat() {
   )
 }
 
+timed() {  # log, command...: prints the wall time in hundredths of a second and the CPU seconds
+  # (user + system) of the command and every process it waited for: the harness, the servers,
+  # native clients (not what the Docker engine spends on containers)
+  local log=$1; shift
+  .interop/venv/bin/python -c '
+import resource, subprocess, sys, time
+started = time.monotonic()
+with open(sys.argv[1], "w") as log:
+    subprocess.run(sys.argv[2:], stdout=log, stderr=subprocess.STDOUT, check=False)
+used = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(round((time.monotonic() - started) * 100), f"{used.ru_utime + used.ru_stime:.1f}")' "$log" "$@"
+}
+
 median_of_3() {  # label, command...: a warm-up run (builds what changed), then 3 measured ones
   local label=$1; shift
   "$@" > ".interop/benchmark-${label// /-}-warmup.log" 2>&1 || true
-  local runs=() loads=() i start end
+  local runs=() loads=() cpus=() i wall cpu
   for i in 1 2 3; do
     loads+=("$(cut -d' ' -f1 /proc/loadavg)")
-    start=$(date +%s%N)
-    "$@" > ".interop/benchmark-${label// /-}-$i.log" 2>&1 || true
-    end=$(date +%s%N)
-    runs+=("$(( (end - start) / 10000000 ))")  # hundredths of a second
+    read -r wall cpu < <(timed ".interop/benchmark-${label// /-}-$i.log" "$@")
+    runs+=("$wall")  # hundredths of a second
+    cpus+=("$cpu")
   done
   local middle=0
   for i in 1 2; do  # the median run: the one with one run at or below and one at or above it
@@ -82,7 +95,7 @@ median_of_3() {  # label, command...: a warm-up run (builds what changed), then 
   done
   local each=""
   for i in 0 1 2; do
-    each+="$(printf '%d.%02d s (load %s)' $((runs[i] / 100)) $((runs[i] % 100)) "${loads[i]}")"
+    each+="$(printf '%d.%02d s (load %s, CPU %s s)' $((runs[i] / 100)) $((runs[i] % 100)) "${loads[i]}" "${cpus[i]}")"
     [ "$i" -lt 2 ] && each+=", "
   done
   printf '| %s | **%d.%02d s** | %s |\n' "\`$*\`" $((runs[middle] / 100)) $((runs[middle] % 100)) "$each"
@@ -95,7 +108,7 @@ median_of_3() {  # label, command...: a warm-up run (builds what changed), then 
 logs=$PWD/.interop
 if [ "$tiers" = warm ]; then
   every=$(./interop clients --json | python3 -c 'import json, sys; print(",".join(c["language"] for c in json.load(sys.stdin)))')
-  echo "| command ($(nproc) cores, warm) | median of 3 | each run (1-minute load average before it) |"
+  echo "| command ($(nproc) cores, warm) | median of 3 | each run (1-minute load average before it, CPU used) |"
   echo "| --- | --- | --- |"
   median_of_3 "native 1" ./interop run --languages python
   median_of_3 "native 3" ./interop run --languages python,go,node
