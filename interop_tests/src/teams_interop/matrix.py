@@ -197,34 +197,27 @@ def name_server_differences(runs: list[MatrixRun]) -> list[MatrixRun]:
 def start_servers(
     matrix: MatrixRun, backend: Backend, clients: list[ClientSpec], cases: list[Case]
 ) -> tuple[Future, dict[str, ClientProcess]]:
-    """The server starts while the clients build; once the clients are built and the server's
-    address is known, each client with cases to run starts its first process; once the server
-    serves, its variants (TLS, mTLS, token; only those a chosen case needs) start, while the
-    clients run the other cases: on 2 cores, starting everything at once made the server, which
-    every case waits for, the last to serve. Returns once the server serves: a Future of the
-    Variants, and the clients' processes by language."""
+    """The server and its variants (TLS, mTLS, token; only those a chosen case needs) start
+    together while the clients build; once the clients are built and the server's address is
+    known, each client with cases to run starts its first process. Returns once the server
+    serves, the variants perhaps still starting (their cases, and the timed ones, wait for them:
+    sessions.py): a Future of the Variants, and the clients' processes by language. (Variants
+    started only once the server served crowded the timed cases of a ten-client run.)"""
     needed = {case.server for client in clients for case in supported(client, cases) if case.server}
     if matrix.live:
         needed = set()  # a live target: nothing to start, only its own TLS and token (Variants)
-    launched, settled, serving = threading.Event(), threading.Event(), []
+    launched = threading.Event()
 
     def bring_up() -> float:
         started = time.monotonic()
         try:
-            try:
-                backend.launch_server()
-            finally:
-                launched.set()
-            backend.await_server()
-            serving.append(True)
+            backend.launch_server()
         finally:
-            settled.set()
+            launched.set()
+        backend.await_server()
         return time.monotonic() - started
 
     def start_variants() -> Variants:
-        settled.wait()
-        if not serving:  # the server failed: the run stops on its error
-            return Variants()
         started = time.monotonic()
         found = backend.start_variants(needed)
         if needed:

@@ -3,14 +3,15 @@
 The harness keeps at most ``WINDOW`` cases unanswered, so a client may run what it is sent
 concurrently and every case's clock starts when it is sent. A timed case (a deadline or a latency
 budget) is sent only once the process has answered once, so its clock never includes the client's
-start-up; the timed cases go first, those waiting out a deadline longest first, so the
-session's longest wait overlaps the rest. A case marked ``exclusive`` (megabytes each way, which would crowd a timed
-case) goes once every timed case is answered, beside untimed ones. Each
-case has a watchdog a little longer than its deadline: a case still unanswered then fails as
-*hung*, by name, the process is killed, and a fresh one is started for the cases still owed;
-other languages never notice. After its last result a client has ``GRACE_SECONDS`` to exit 0.
-Anything else (a non-zero exit, lingering, a crash, a line that answers no case) is a problem of
-the process, reported in a row of its own with the tail of its stderr, which is always kept.
+start-up, nor the server variants' (it waits for them too); the cases waiting out a deadline go
+first, longest first, so the session's longest wait overlaps the rest. A case marked
+``exclusive`` (megabytes each way, which would crowd a timed case) goes once every timed case is
+answered, beside untimed ones. Each case has a watchdog a little longer than its deadline: a case
+still unanswered then fails as *hung*, by name, the process is killed, and a fresh one is started
+for the cases still owed; other languages never notice. After its last result a client has
+``GRACE_SECONDS`` to exit 0. Anything else (a non-zero exit, lingering, a crash, a line that
+answers no case) is a problem of the process, reported in a row of its own with the tail of its
+stderr, which is always kept.
 """
 
 import contextlib
@@ -246,12 +247,11 @@ def _timed(case: Case) -> bool:
 
 def _urgency(case: Case) -> tuple:
     """The sending order (a stable sort keeps the catalogue's order within each group): the
-    timed cases, those that wait out their deadline first, longest first; the untimed ones; the
-    exclusive ones."""
+    cases that wait out a deadline, longest first; the others (latency budgets among them: sent
+    first, they met the busiest moment of a ten-client run and went over); the exclusive ones."""
     if case.exclusive:
         return (2, 0)
-    waits = case.deadline_ms if case.expect.code == DEADLINE_EXCEEDED else 0
-    return (0, -waits) if _timed(case) else (1, 0)
+    return (0, -case.deadline_ms) if _timed(case) and case.expect.code == DEADLINE_EXCEEDED else (1, 0)
 
 
 def _next(owed: deque, in_flight: dict, ready: bool, variants_ready: bool = True) -> Case | None:
@@ -260,10 +260,11 @@ def _next(owed: deque, in_flight: dict, ready: bool, variants_ready: bool = True
     for it: their clocks, the client's deadline and the harness's latency budget, would
     otherwise count a cold start against them. A process given only timed cases gets one first,
     alone. A case that may not go beside those in flight, or whose server variant is still
-    starting, waits; the next one may go."""
+    starting, waits, and so does a timed case while any variant starts (its start-up would crowd
+    the clock); the next one may go."""
     waiting = not ready and (bool(in_flight) or not all(_timed(case) for case in owed))
     for index, case in enumerate(owed):
-        if (waiting and _timed(case)) or (case.server and not variants_ready):
+        if ((waiting or not variants_ready) and _timed(case)) or (case.server and not variants_ready):
             continue
         if not _may_send(case, in_flight, owed):
             continue

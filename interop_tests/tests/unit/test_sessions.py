@@ -110,13 +110,25 @@ def exceeded(case_id: str, timeout_ms: int) -> Case:
     return Case(case_id, "Teams/GetTeam", ({},), Expectation(code=4), frozenset(), timeout_ms=timeout_ms)
 
 
-def test_timed_cases_go_first_the_longest_wait_first() -> None:
+def test_cases_waiting_out_a_deadline_go_first_the_longest_first() -> None:
     process = Paced({"warm-up": 0.1})
     budget = Case("budget", "Teams/GetTeam", ({},), Expectation(max_ms=2500), frozenset())
     cases = [case("warm-up", None), budget, exceeded("short", 300), exceeded("long", 1500), case("plain", None)]
     session = run_session("order", cases, lambda: process, window=1, slack=0.5)
     assert session.problems == []
     assert sorted(process.sent, key=process.sent.get) == ["warm-up", "long", "short", "budget", "plain"]
+
+
+def test_a_timed_case_waits_for_the_variants_to_serve() -> None:
+    from concurrent.futures import Future
+
+    from teams_interop.cases import Variants
+
+    process, variants = Recording(), Future()
+    threading.Timer(0.4, variants.set_result, args=(Variants(),)).start()
+    session = run_session("timed", [exceeded("long", 300), case("plain", None)], lambda: process, variants=variants)
+    assert session.problems == []
+    assert process.sent["plain"] < process.started + 0.3 < process.started + 0.4 <= process.sent["long"]
 
 
 def test_an_exclusive_case_waits_for_every_timed_case_and_goes_beside_untimed_ones() -> None:
