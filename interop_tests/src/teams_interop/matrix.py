@@ -206,12 +206,13 @@ def start_servers(
     needed = {case.server for client in clients for case in supported(client, cases) if case.server}
     if matrix.live:
         needed = set()  # a live target: nothing to start, only its own TLS and token (Variants)
-    launched = threading.Event()
+    launched, addressed = threading.Event(), threading.Event()  # launch over; and it succeeded
 
     def bring_up() -> float:
         started = time.monotonic()
         try:
             backend.launch_server()
+            addressed.set()
         finally:
             launched.set()
         backend.await_server()
@@ -235,12 +236,12 @@ def start_servers(
             backend.prepare(clients)
             matrix.phases["client builds"] = time.monotonic() - clients_started
             launched.wait()
-            if not (server.done() and server.exception()):  # the address is known: clients may start
+            if addressed.is_set():  # the address is known: clients may start
                 for client in clients:
                     if supported(client, cases):
                         first[client.language] = backend.spawn(client, 1)
             matrix.phases["server start"] = server.result()
-            if matrix.live:  # a live target's variants are its own TLS and token: no wait
+            if matrix.live:  # its TLS and token go into every case: known before any session starts
                 variants.result()
         except BaseException:
             for process in first.values():

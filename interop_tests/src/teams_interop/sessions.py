@@ -165,7 +165,7 @@ def _drive(session, process, owed: deque, window, slack, grace, on_answer, varia
     ready_at: list[float] = []  # when this process first answered
     starting = variants if isinstance(variants, Future) else None
     if starting is not None:
-        variants = None  # until they serve: the cases for none of them need nothing of them
+        variants = None  # until they serve, only cases that need none of them are sent
         starting.add_done_callback(lambda _: process.lines.put(""))  # wakes the loop below
 
     def clock(sent: float) -> float:

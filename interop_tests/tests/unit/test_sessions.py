@@ -3,8 +3,9 @@
 import json
 import threading
 import time
+from concurrent.futures import Future
 
-from teams_interop.cases import Case, Expectation
+from teams_interop.cases import Case, Expectation, Variants
 from teams_interop.sessions import ClientProcess, run_session
 
 
@@ -120,10 +121,6 @@ def test_cases_waiting_out_a_deadline_go_first_the_longest_first() -> None:
 
 
 def test_a_timed_case_waits_for_the_variants_to_serve() -> None:
-    from concurrent.futures import Future
-
-    from teams_interop.cases import Variants
-
     process, variants = Recording(), Future()
     threading.Timer(0.4, variants.set_result, args=(Variants(),)).start()
     session = run_session("timed", [exceeded("long", 300), case("plain", None)], lambda: process, variants=variants)
@@ -142,10 +139,6 @@ def test_an_exclusive_case_waits_for_every_timed_case_and_goes_beside_untimed_on
 
 
 def test_a_variant_case_waits_for_the_variants_and_the_others_do_not() -> None:
-    from concurrent.futures import Future
-
-    from teams_interop.cases import Variants
-
     process, variants = Recording(), Future()
     secure = Case("secure", "Teams/GetTeam", ({},), Expectation(), frozenset(), server="tls")
     threading.Timer(0.4, variants.set_result, args=(Variants({"tls": "127.0.0.1:9"}),)).start()
@@ -159,8 +152,6 @@ def test_a_variant_case_waits_for_the_variants_and_the_others_do_not() -> None:
 
 
 def test_variants_that_fail_to_start_leave_their_cases_not_run_and_the_others_run() -> None:
-    from concurrent.futures import Future
-
     variants = Future()
     variants.set_exception(RuntimeError("the tls server variant did not become healthy"))
     secure = Case("secure", "Teams/GetTeam", ({},), Expectation(), frozenset(), server="tls")

@@ -489,18 +489,22 @@ def test_a_failing_judgement_is_failed_in_the_headline(tmp_path) -> None:
     assert job.summary.startswith("# Interop matrix: FAILED") and "## 1 failed" in job.summary
 
 
+def run_the_run_step(tmp_path: Path, contexts: dict, interop_body: str) -> tuple[JobRun, Path]:
+    """The matrix workflow's "Run the ..." step, under bash, with a fake ./interop."""
+    steps = [s for s in load(MATRIX)["jobs"]["run"]["steps"] if s.get("name", "").startswith("Run the")]
+    workspace = tmp_path / "repo"
+    workspace.mkdir()
+    fake_interop(workspace, interop_body)
+    return run_steps(steps, workspace, contexts, "bash"), workspace
+
+
 def test_the_run_step_passes_shard_and_target_and_fails_with_the_client(tmp_path) -> None:
     contexts = {
         "inputs": {"shards": 3, "proto-path": "proto", "target": "", "python-version": "3.11"},
         "needs": {"plan": {"outputs": {"servers": "python,go"}}},
         "matrix": {"language": "go", "shard": 2},
     }
-    document = load(MATRIX)
-    steps = [s for s in document["jobs"]["run"]["steps"] if s.get("name", "").startswith("Run the")]
-    workspace = tmp_path / "repo"
-    workspace.mkdir()
-    fake_interop(workspace, "exit 1\n")
-    job = run_steps(steps, workspace, contexts, "bash")
+    job, workspace = run_the_run_step(tmp_path, contexts, "exit 1\n")
     assert job.steps[0].exit_code == 1
     args = (workspace / "interop.args").read_text()
     assert "run --backend docker --languages go --shard 2/3 --results-out results/go-2.jsonl" in args
@@ -522,12 +526,7 @@ def test_a_target_with_its_ca_and_token_reaches_interop_run_as_files(tmp_path) -
         },
         "matrix": {"language": "go", "shard": 1},
     }  # fmt: skip
-    document = load(MATRIX)
-    steps = [s for s in document["jobs"]["run"]["steps"] if s.get("name", "").startswith("Run the")]
-    workspace = tmp_path / "repo"
-    workspace.mkdir()
-    fake_interop(workspace, "exit 0\n")
-    job = run_steps(steps, workspace, contexts, "bash")
+    job, workspace = run_the_run_step(tmp_path, contexts, "exit 0\n")
     assert job.steps[0].exit_code == 0, job.steps[0].output
     args = (workspace / "interop.args").read_text().split()
     assert args[args.index("--target") + 1] == "staging.example.com:443"
