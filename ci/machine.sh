@@ -3,6 +3,7 @@
 #   - a Docker engine for the container tier (started when none answers and we are root; set
 #     INTEROP_START_DOCKER=0 to forbid it), stopped again by machine_cleanup if we started it
 #   - local stand-ins for the official base images when no registry answers (ci/docker/)
+#   - enough free disk where the repository, TMPDIR and Docker's data are (ci/disk-check.sh)
 # With `-e` naming environments without `docker`, the engine is left alone.
 # shellcheck shell=bash
 
@@ -50,6 +51,10 @@ machine_docker() {
     machine_log "container tier: $INTEROP_NO_DOCKER"
     return 0
   fi
+  machine_disk "$(timeout 10 docker info -f '{{.DockerRootDir}}' 2>/dev/null || echo /var/lib/docker)"
+  # BuildKit's cache (docker compose builds) keeps every layer it ever built: kept to 4 GB, the
+  # most recently used. (Images the harness rebuilds replace their old selves: backends/docker.py.)
+  timeout 120 docker builder prune -f --keep-storage 4GB >/dev/null 2>&1 || true
   bash ci/docker/compose.sh >/dev/null
   # A registry, or local stand-ins for the official base images built from Debian's packages.
   if [ -z "${PYTHON_IMAGE:-}" ] && ! machine_registry_answers; then
@@ -61,6 +66,12 @@ machine_docker() {
   if [ ! -e ci/certs/extra-ca.crt ] && [ -r /etc/ssl/certs/ca-certificates.crt ]; then
     cp /etc/ssl/certs/ca-certificates.crt ci/certs/extra-ca.crt  # a TLS-intercepting proxy's CA, if any
   fi
+}
+
+# Free disk before anything is built (ci/disk-check.sh): a run on a full disk fails everywhere at
+# once, slowly, with a traceback per test.
+machine_disk() {
+  bash ci/disk-check.sh "$@" || { machine_cleanup; exit 1; }
 }
 
 machine_registry_answers() {
@@ -75,5 +86,6 @@ machine_cleanup() {
 # The C++ and Ruby clients build on Debian's gRPC (clients/cpp, clients/ruby).
 INTEROP_DEBIAN_PACKAGES=(cmake make g++ pkg-config libgrpc++-dev libprotobuf-dev libprotoc-dev nlohmann-json3-dev
   ruby ruby-grpc ruby-google-protobuf)
+machine_disk "$PWD" "${TMPDIR:-/tmp}"
 machine_packages
 if machine_wants_docker "$@"; then machine_docker; fi

@@ -105,5 +105,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
         terminalreporter.write_line("")
         terminalreporter.write_line(report.server_grid(runs))
     if directory := config.getoption("report_dir"):
-        written = write_all(runs, Path(directory))
+        try:
+            written = write_all(runs, Path(directory))
+        except OSError as error:  # a full disk: one line, not an INTERNALERROR trace over the table
+            terminalreporter.write_line(f"reports: not written: {error}", red=True)
+            return
         terminalreporter.write_line(f"reports: {', '.join(str(path) for path in written.values())}")

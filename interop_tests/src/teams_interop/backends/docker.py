@@ -90,6 +90,7 @@ class DockerBackend(Backend):
         if inputs is not None and self._unchanged(name, tag, inputs):
             self.progress.step(name, f"image {tag} up to date (its inputs are unchanged)")
             return tag
+        replaced = self._image_id(tag)
         log_path = paths.layout().work_dir / "logs" / f"docker-build-{name}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         limit = builds.step_timeout()  # the whole image, like one native build step
@@ -119,7 +120,20 @@ class DockerBackend(Backend):
         self.progress.step(name, f"image ready ({time.monotonic() - started:.1f}s, log: {log_path})")
         if inputs is not None:
             self._remember(name, tag, inputs)
+        self._drop_replaced(replaced, tag)
         return tag
+
+    def _drop_replaced(self, replaced: str | None, tag: str) -> None:
+        """Removes the image the tag named before this build, now nameless: every rebuild (an
+        edit, another checkout) would otherwise leave ~100-500 MB behind, and a CI machine that
+        builds each run filled its disk with them. An image another tag or a container still
+        uses stays (the engine refuses: nothing is forced)."""
+        if replaced is None or replaced == self._image_id(tag):
+            return
+        from docker.errors import APIError
+
+        with contextlib.suppress(APIError):  # 409: a container or another tag still uses it; 404: gone
+            self.docker.images.remove(replaced)
 
     @property
     def server_args(self) -> list[str]:
