@@ -1,9 +1,9 @@
 """`./interop test` refuses to start on a disk too full for the suite, in one line and at once.
 
 Our CI once ran on a disk that filled up: every test from then on failed with ENOSPC and a
-traceback, and the run went on for 90 minutes. The floors are made to fail here by asking for more than the
-filesystem has (no mount needed): the check is ``ci/disk-check.sh``, and ``./interop test`` must
-call it before it installs or builds anything.
+traceback, and the run went on for 90 minutes. The floors are made to fail here by asking for
+more than the filesystem has (no mount needed): the check is ``ci/disk-check.sh``, and
+``./interop test`` must call it before it installs or builds anything.
 """
 
 import os
