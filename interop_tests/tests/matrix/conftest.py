@@ -37,19 +37,25 @@ class Plan:
         self.servers = server_manifests.select(found, names)
         self.backend = config.getoption("backend")
         self.runs = None
+        self.failure: str | None = None
 
     def run(self):
-        """The judged run of each server, by server name."""
+        """The judged run of each server, by server name; ``failure`` says why there is none."""
         if self.runs is None:
-            with Progress() as progress:
-                runs = run_servers(
-                    lambda server: make_backend(self.backend, progress, server),
-                    self.servers,
-                    self.clients,
-                    self.catalogue,
-                    self.schema,
-                    progress,
-                )
+            try:
+                with Progress() as progress:
+                    runs = run_servers(
+                        lambda server: make_backend(self.backend, progress, server),
+                        self.servers,
+                        self.clients,
+                        self.catalogue,
+                        self.schema,
+                        progress,
+                    )
+            except Exception as error:
+                first = (str(error).splitlines() or [""])[0]
+                self.failure = f"the matrix did not run (the first cell says why): {type(error).__name__}: {first}"
+                raise
             self.runs = {run.server: run for run in runs}
         return self.runs
 
@@ -86,8 +92,14 @@ def plan(request: pytest.FixtureRequest) -> Plan:
     return plan_of(request.config)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def runs(plan: Plan):
+    """Per cell, not per session: if the matrix cannot run (a build fails, no engine), the first
+    cell gets the whole error and every other cell one line pointing at it. A session fixture's
+    error is printed again, traceback and build log, for each of the ~2,500 cells (a full disk
+    made a 250,000-line log)."""
+    if plan.failure is not None:
+        pytest.fail(plan.failure, pytrace=False)
     return plan.run()
 
 
