@@ -8,8 +8,9 @@ proto_dir=${TEAMS_PROTO_DIR:-../../proto}
 venv=${TEAMS_CLIENT_VENV:-.venv}
 python=${PYTHON:-python3}
 
-[ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
-"$venv/bin/pip" install --quiet --disable-pip-version-check -r requirements.txt
+# A virtualenv whose pip does not run (its creation was cut short: a full disk, a kill) is made anew.
+"$venv/bin/python" -m pip --version >/dev/null 2>&1 || "$python" -m venv --clear "$venv"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt
 rm -rf gen && mkdir gen
 "$venv/bin/python" -m grpc_tools.protoc -I"$proto_dir" \
   --plugin=protoc-gen-grpclib_python="$venv/bin/protoc-gen-grpclib_python" \
