@@ -40,7 +40,13 @@ class Plan:
         self.failure: str | None = None
 
     def run(self):
-        """The judged run of each server, by server name; ``failure`` says why there is none."""
+        """The judged run of each server, by server name.
+
+        If the matrix cannot run (a build fails, no engine), the first call raises the whole error
+        and every later one fails with one line pointing at it.
+        """
+        if self.failure is not None:
+            pytest.fail(self.failure, pytrace=False)
         if self.runs is None:
             try:
                 with Progress() as progress:
@@ -94,12 +100,9 @@ def plan(request: pytest.FixtureRequest) -> Plan:
 
 @pytest.fixture
 def runs(plan: Plan):
-    """Per cell, not per session: if the matrix cannot run (a build fails, no engine), the first
-    cell gets the whole error and every other cell one line pointing at it. A session fixture's
-    error is printed again, traceback and build log, for each of the ~2,500 cells (a full disk
-    made a 250,000-line log)."""
-    if plan.failure is not None:
-        pytest.fail(plan.failure, pytrace=False)
+    """Per cell, not per session, over the cached ``Plan.run``: a session fixture's error is
+    printed again, traceback and build log, for each of the ~2,500 cells (a full disk made a
+    250,000-line log)."""
     return plan.run()
 
 

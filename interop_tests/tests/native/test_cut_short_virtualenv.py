@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[3]
+from teams_interop import paths
+
+REPO = paths.layout().repo
 
 
 @pytest.mark.parametrize("language", ["python", "python-grpclib"])

@@ -12,7 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[3]
+from teams_interop import paths
+
+REPO = paths.layout().repo
 CAUSE = "no Docker engine answered"
 LINES_PER_CELL = 10  # a line or two for each cell but the first; the whole error takes ~44
 

@@ -12,7 +12,9 @@ import subprocess
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[3]
+from teams_interop import paths
+
+REPO = paths.layout().repo
 CHECK = REPO / "ci" / "disk-check.sh"
 
 

@@ -13,7 +13,9 @@ import subprocess
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[3]
+from teams_interop import paths
+
+REPO = paths.layout().repo
 
 
 def suite(tmp_path: Path, budget: str, sleep: float) -> tuple[subprocess.CompletedProcess, float, Path]:
