@@ -2,7 +2,7 @@
 # Usage: ci/disk-check.sh PATH...: exit 1, with one line, when a filesystem holding one of the
 # PATHs has less than INTEROP_MIN_FREE_GB (default 10) free. `./interop test` checks the
 # repository and TMPDIR first, then Docker's data folder once an engine answers.
-# Why 10 GB (measured, README "Disk"): a fresh clone grows to ~5 GB during the suite (.tox
+# Why 10 GB (measured, README "Two commands"): a fresh clone grows to ~5 GB during the suite (.tox
 # 1.2 GB, compat trees 2.4, client builds 0.7, .interop/venv 0.3), pytest's temporary folders
 # take ~0.5 GB, the images 3-6 GB. On a full disk every test fails at once, each with a traceback,
 # and our CI once went on for 90 minutes that way.
