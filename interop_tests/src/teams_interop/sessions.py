@@ -5,13 +5,10 @@ concurrently and every case's clock starts when it is sent. A timed case (a dead
 budget) is sent only once the process has answered once, so its clock never includes the client's
 start-up, nor the server variants' (it waits for them too); the cases waiting out a deadline go
 first, longest first, so the session's longest wait overlaps the rest. A case marked
-``exclusive`` (megabytes each way, which would crowd a timed case) goes once no timed case is
-owed, beside untimed ones, and beside a timed one only when that case is waiting out its deadline
-and half of it has passed (its answer, a response sent at once and then the deadline, is no
-longer in doubt; the session's longest wait then hides the exclusive cases too). Each case has a
-watchdog a little longer than its deadline: a case still unanswered then fails as *hung*, by
-name, the process is killed, and a fresh one is started for the cases still owed; other
-languages never notice. After its last result a client has
+``exclusive`` (megabytes each way, which would crowd a timed case) goes once every timed case is
+answered, beside untimed ones. Each case has a watchdog a little longer than its deadline: a case
+still unanswered then fails as *hung*, by name, the process is killed, and a fresh one is started
+for the cases still owed; other languages never notice. After its last result a client has
 ``GRACE_SECONDS`` to exit 0. Anything else (a non-zero exit, lingering, a crash, a line that
 answers no case) is a problem of the process, reported in a row of its own with the tail of its
 stderr, which is always kept.
@@ -201,9 +198,6 @@ def _drive(session, process, owed: deque, window, slack, grace, on_answer, varia
             return
         now = time.monotonic()
         expiry = min((clock(sent) + limit for _, sent, limit in in_flight.values()), default=now + 1.0)
-        if any(case.exclusive for case in owed):  # wake when one may join the timed cases in flight
-            halves = [sent + _half_deadline(case) for case, sent, _ in in_flight.values() if _timed(case)]
-            expiry = min([expiry, *(moment for moment in halves if moment > now)])
         try:
             line = process.lines.get(timeout=max(0.01, min(expiry - now, 1.0)))
         except queue.Empty:
@@ -280,23 +274,14 @@ def _next(owed: deque, in_flight: dict, ready: bool, variants_ready: bool = True
 
 
 def _may_send(case: Case, in_flight: dict, owed: deque) -> bool:
-    """An exclusive case (megabytes each way) never crowds a timed one: it waits until no timed
-    case is owed (one owed again after a hang waits for it) and every timed case in flight is
-    waiting out its deadline, half of it gone. A timed case never joins an exclusive one."""
+    """An exclusive case (megabytes each way) never shares the window with a timed one: it waits
+    until no timed case is owed or in flight (a timed case owed again after a hang waits for it)."""
+    in_window = [other for other, _, _ in in_flight.values()]
     if case.exclusive:
-        now = time.monotonic()
-        return not any(_timed(other) for other in owed) and all(
-            other.expect.code == DEADLINE_EXCEEDED and now - sent >= _half_deadline(other)
-            for other, sent, _ in in_flight.values()
-            if _timed(other)
-        )
+        return not any(_timed(other) for other in [*in_window, *owed])
     if _timed(case):
-        return not any(other.exclusive for other, _, _ in in_flight.values())
+        return not any(other.exclusive for other in in_window)
     return True
-
-
-def _half_deadline(case: Case) -> float:
-    return case.deadline_ms / 2000
 
 
 def _record(session: Session, in_flight: dict, line: str, on_answer) -> None:
