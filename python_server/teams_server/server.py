@@ -125,26 +125,28 @@ class TeamsServer:
             stream_idle_seconds=options.stream_idle_seconds,
             redactor=call_log.Redactor(options.redact),
             token=token,
-            cache=not options.test_hooks,
         )
-        interceptors = [self.gate]
+        # As shipped, the handlers are guarded once, as they register, and no interceptor is in a
+        # call's path; the test hooks make a handler per call, so the gate guards each call then.
+        interceptors = []
         if options.test_hooks:
-            interceptors.append(hooks.HooksInterceptor(options.max_receive_message_bytes))
+            interceptors = [self.gate.interceptor(), hooks.HooksInterceptor(options.max_receive_message_bytes)]
         self._server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=options.workers, thread_name_prefix="grpc-worker"),
             interceptors=interceptors,
             options=options.channel_options(),
         )
-        teams_pb2_grpc.add_TeamsServicer_to_server(TeamsService(), self._server)
+        services = self._server if options.test_hooks else self.gate.registration(self._server)
+        teams_pb2_grpc.add_TeamsServicer_to_server(TeamsService(), services)
         self._health = health.HealthServicer()
-        health_pb2_grpc.add_HealthServicer_to_server(self._health, self._server)
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, services)
         if options.reflection:
             names = (
                 teams_pb2.DESCRIPTOR.services_by_name[SERVICE_NAME].full_name,
                 health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
                 reflection.SERVICE_NAME,
             )
-            reflection.enable_server_reflection(names, self._server)
+            reflection.enable_server_reflection(names, services)
         address = f"{options.host}:{options.port}"
         if server_credentials is None:
             self.port = self._server.add_insecure_port(address)
