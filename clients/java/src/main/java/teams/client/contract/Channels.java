@@ -17,7 +17,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import teams.client.contract.CaseRequest.TlsOptions;
 
@@ -39,6 +38,10 @@ final class Channels implements AutoCloseable {
    * Connects to the command line's target before the first case, at most {@code maxMillis}. A
    * cold JVM needs about a second (more on a busy machine) to load Netty and make its first
    * HTTP/2 connection; without this the first cases would pay for it out of their deadlines.
+   * The process may start before the server listens (the harness starts it as soon as the
+   * server's address is known), so a refused connection is tried again every 50 ms, not after
+   * gRPC's reconnect backoff (1 s, then longer): a case sent the moment the server serves would
+   * otherwise fail at once with UNAVAILABLE while the channel waited out that backoff.
    */
   void warmUp(long maxMillis) throws InterruptedException {
     ManagedChannel channel;
@@ -47,18 +50,17 @@ final class Channels implements AutoCloseable {
     } catch (CaseException e) {
       return; // a bad target: every case will say so
     }
-    CountDownLatch ready = new CountDownLatch(1);
-    watch(channel, channel.getState(true), ready);
-    ready.await(maxMillis, TimeUnit.MILLISECONDS);
-  }
-
-  private static void watch(ManagedChannel channel, ConnectivityState state, CountDownLatch ready) {
-    if (state == ConnectivityState.READY || state == ConnectivityState.TRANSIENT_FAILURE
-        || state == ConnectivityState.SHUTDOWN) {
-      ready.countDown();
-      return;
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxMillis);
+    while (System.nanoTime() < deadline) {
+      ConnectivityState state = channel.getState(true);
+      if (state == ConnectivityState.READY || state == ConnectivityState.SHUTDOWN) {
+        return;
+      }
+      if (state == ConnectivityState.TRANSIENT_FAILURE) {
+        channel.resetConnectBackoff();
+      }
+      Thread.sleep(50);
     }
-    channel.notifyWhenStateChanged(state, () -> watch(channel, channel.getState(true), ready));
   }
 
   private ManagedChannel channel(Key key) throws CaseException {

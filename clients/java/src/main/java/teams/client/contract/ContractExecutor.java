@@ -36,7 +36,7 @@ public final class ContractExecutor {
     Phaser inFlight = new Phaser(1);
     try (Channels channels = new Channels(target);
         BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-      channels.warmUp(3000);
+      channels.warmUp(5000);
       int number = 0;
       for (String line = lines.readLine(); line != null; line = lines.readLine()) {
         number++;
