@@ -128,9 +128,11 @@ class TeamsServer:
         )
         # As shipped, the handlers are guarded once, as they register, and no interceptor is in a
         # call's path; the test hooks make a handler per call, so the gate guards each call then.
-        interceptors = []
-        if options.test_hooks:
-            interceptors = [self.gate.interceptor(), hooks.HooksInterceptor(options.max_receive_message_bytes)]
+        interceptors = (
+            [self.gate.interceptor(), hooks.HooksInterceptor(options.max_receive_message_bytes)]
+            if options.test_hooks
+            else []
+        )
         self._server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=options.workers, thread_name_prefix="grpc-worker"),
             interceptors=interceptors,

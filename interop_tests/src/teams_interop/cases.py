@@ -22,7 +22,6 @@ import dataclasses
 import functools
 import hashlib
 import json
-import os
 import pickle
 import re
 import sys
@@ -180,19 +179,15 @@ def load_catalogue(schema: ProtoSchema, cases_dir: Path | None = None, *, lenien
     """
     cases_dir = cases_dir or paths.layout().cases_dir
     key = _catalogue_key(schema, cases_dir, lenient)
-    cache = paths.layout().work_dir / "cache" / "catalogue.pickle"
+    cache = paths.layout().cache_dir / "catalogue.pickle"
     unreadable = (OSError, EOFError, ValueError, TypeError, AttributeError, pickle.UnpicklingError)
     with contextlib.suppress(*unreadable), cache.open("rb") as stored:
         if pickle.load(stored) == key:
             return pickle.load(stored)
     cases = _load_catalogue(schema, cases_dir, lenient=lenient)
     with contextlib.suppress(OSError):
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        partial = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
-        with partial.open("wb") as out:
-            pickle.dump(key, out, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.dump(cases, out, protocol=pickle.HIGHEST_PROTOCOL)
-        partial.replace(cache)
+        dump = functools.partial(pickle.dumps, protocol=pickle.HIGHEST_PROTOCOL)
+        paths.store(cache, dump(key) + dump(cases))
     return cases
 
 

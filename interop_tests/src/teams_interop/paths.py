@@ -44,6 +44,12 @@ class Layout:
         """Builds, stamps, logs and reports; git-ignored."""
         return self.repo / ".interop"
 
+    @property
+    def cache_dir(self) -> Path:
+        """What a run derives from its inputs and keeps for the next (the compiled proto, the
+        catalogue), each file named or keyed by those inputs."""
+        return self.work_dir / "cache"
+
 
 def is_repository(folder: Path) -> bool:
     return (folder / "proto").is_dir() and (folder / "clients").is_dir()
@@ -81,3 +87,12 @@ def use(repo: Path) -> Layout:
 
 def layout() -> Layout:
     return _chosen or _discovered()
+
+
+def store(path: Path, data: bytes) -> None:
+    """Writes ``path`` whole or not at all: another run may read it meanwhile (an OSError is
+    the caller's to handle: a cache that cannot be written is only slower)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    partial.write_bytes(data)
+    partial.replace(path)

@@ -4,6 +4,7 @@ Imported as ``tests.helpers`` from every tier (pytest puts ``interop_tests/`` on
 because ``tests/`` is a package), so there is one way in.
 """
 
+import socket
 from pathlib import Path
 
 from teams_interop.clients import FEATURES, ClientSpec, DockerSpec, NativeSpec
@@ -19,3 +20,10 @@ def make_client(language: str, features=None, known_failing=()) -> ClientSpec:
         docker=DockerSpec(dockerfile="Dockerfile", run=("true",)),
         known_failing=tuple(known_failing),
     )
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now (a test starts its own server there later)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

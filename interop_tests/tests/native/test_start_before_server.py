@@ -12,18 +12,16 @@ pass.
 import json
 import os
 import queue
-import socket
 import subprocess
-import threading
 import time
 
 import pytest
 
 from teams_interop import clients as client_manifests
 from teams_interop.backends.native import NativeBackend
-from teams_interop.clients import command
 from teams_interop.health import wait_until_serving
 from teams_interop.progress import Progress
+from tests.helpers import free_port
 
 CLIENTS = client_manifests.discover()
 CASE = {"id": "early", "method": "Teams/GetTeam", "requests": [{"city": "Chicago"}], "timeout_ms": 10000}
@@ -36,35 +34,12 @@ def backend():
         yield backend
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def first_line(process: subprocess.Popen, timeout: float) -> str | None:
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: lines.put(process.stdout.readline()), daemon=True).start()
-    try:
-        return lines.get(timeout=timeout)
-    except queue.Empty:
-        return None
-
-
 @pytest.mark.parametrize("client", CLIENTS, ids=[client.language for client in CLIENTS])
 def test_a_client_started_before_the_server_listens_answers_once_it_serves(backend, client) -> None:
     backend.prepare([client])
     port = free_port()
-    env = {**os.environ, "TEAMS_PROTO_DIR": str(backend.clients_root / "proto")}
-    started = subprocess.Popen(
-        command(client.native.run, f"127.0.0.1:{port}"),
-        cwd=client.directory,
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    backend.target = f"127.0.0.1:{port}"  # where the client is pointed; nothing listens there yet
+    early = backend.spawn(client, 1)
     server = None
     try:
         time.sleep(2.0)  # the client is up, and found nothing listening if it looked
@@ -76,17 +51,18 @@ def test_a_client_started_before_the_server_listens_answers_once_it_serves(backe
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_until_serving(f"127.0.0.1:{port}", timeout=30)
-        started.stdin.write(json.dumps(CASE) + "\n")
-        started.stdin.flush()
-        line = first_line(started, timeout=30)
-        assert line, f"{client.language} answered nothing within 30 s"
+        wait_until_serving(backend.target, timeout=30)
+        early.send(json.dumps(CASE))
+        try:
+            line = early.lines.get(timeout=30)
+        except queue.Empty:
+            line = None
+        assert line, f"{client.language} answered nothing within 30 s:\n{early.stderr}"
         result = json.loads(line)
         assert result["status"]["code"] == 0, f"{client.language}: {result['status']}"
         assert result["responses"] == [{"city": "Chicago", "nickname": "Jackals"}]
     finally:
-        started.kill()
-        started.wait(timeout=10)
+        early.kill()
         if server is not None:
             server.kill()
             server.wait(timeout=10)

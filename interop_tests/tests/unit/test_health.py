@@ -1,7 +1,6 @@
 """Waiting for a server to serve: a real teams-server on loopback that starts late, and a port
 nobody listens on, which must end in a one-line reason within the timeout."""
 
-import socket
 import threading
 import time
 
@@ -9,12 +8,7 @@ import pytest
 
 from teams_interop.health import wait_until_serving
 from teams_server.server import ServerOptions, TeamsServer
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.helpers import free_port
 
 
 def test_a_server_that_starts_late_is_waited_for() -> None:
