@@ -130,6 +130,7 @@ def run_matrix(
             start,
             on_answer=on_answer,
             variants=variants,
+            side_process=backend.concurrent_processes,
         )
         progress.done(client.language, f"finished in {session.seconds:.1f}s ({session.processes} process(es))")
         return session

@@ -1,17 +1,22 @@
-"""One client's session: its process answers the cases it is sent, and is held to account.
+"""One client's session: its processes answer the cases they are sent, and are held to account.
 
-The harness keeps at most ``WINDOW`` cases unanswered, so a client may run what it is sent
-concurrently and every case's clock starts when it is sent. A timed case (a deadline or a latency
-budget) is sent only once the process has answered once, so its clock never includes the client's
-start-up, nor the server variants' (it waits for them too); the cases waiting out a deadline go
-first, longest first, so the session's longest wait overlaps the rest. A case marked
-``exclusive`` (megabytes each way, which would crowd a timed case) goes once every timed case is
-answered, beside untimed ones. Each case has a watchdog a little longer than its deadline: a case
-still unanswered then fails as *hung*, by name, the process is killed, and a fresh one is started
-for the cases still owed; other languages never notice. After its last result a client has
-``GRACE_SECONDS`` to exit 0. Anything else (a non-zero exit, lingering, a crash, a line that
-answers no case) is a problem of the process, reported in a row of its own with the tail of its
-stderr, which is always kept.
+The harness keeps at most ``WINDOW`` cases unanswered per process, so a client may run what it is
+sent concurrently and every case's clock starts when it is sent. A timed case (a deadline or a
+latency budget) is sent only once the process has answered once, so its clock never includes the
+client's start-up; a *measured* one (a latency budget, a deadline to meet) also waits for the
+server variants to serve (their start-up would crowd it), while a case waiting out a deadline does
+not (a late answer is still DEADLINE_EXCEEDED). The cases waiting out a deadline go first,
+longest first, so the session's longest wait overlaps the rest. A case marked ``exclusive``
+(megabytes each way, which would crowd a timed case) goes in a process of its own, beside the
+deadline waits, once every measured case is answered: multi-megabyte messages broke other calls
+sharing their connection in some stacks, and alone they would add their time to the session's.
+Where the backend can run only one process of a client at a time (compose), they go in the one
+process, once every timed case is answered. Each case has a watchdog a little longer than its
+deadline: a case still unanswered then fails as *hung*, by name, the process is killed, and a
+fresh one is started for the cases still owed; other languages never notice. After its last
+result a client has ``GRACE_SECONDS`` to exit 0. Anything else (a non-zero exit, lingering, a
+crash, a line that answers no case) is a problem of the process, reported in a row of its own
+with the tail of its stderr, which is always kept.
 """
 
 import contextlib
@@ -131,34 +136,97 @@ def run_session(
     grace: float = GRACE_SECONDS,
     on_answer: Callable[[str], None] | None = None,
     variants: Variants | Future | None = None,
+    side_process: bool = True,
 ) -> Session:
     """``variants``: the server variants, or a Future of them while they still start (a case
-    that needs one waits for it; the others go at once)."""
+    that needs one waits for it; the others go at once). ``side_process``: the exclusive cases go
+    in a process of their own, started once the first has answered (False: a backend that runs
+    one process of a client at a time)."""
     session = Session(language)
-    window = window or WINDOW  # read at call time, so a test can narrow it
-    owed = deque(sorted(cases, key=_urgency))
-    stderr_parts: list[str] = []
-    while owed:
-        if session.processes >= MAX_PROCESSES:
-            reason = f"not run: {language} needed more than {MAX_PROCESSES} fresh client processes"
-            for case in owed:
-                session.answers[case.id] = Answer(problem=reason)
-            session.problems.append(f"{language}: gave up after {MAX_PROCESSES} client processes")
-            break
-        session.processes += 1
-        process = start()
+    ordered = sorted(cases, key=_urgency)
+    exclusive = deque(case for case in ordered if case.exclusive)
+    lane = _Lane(session, start, window or WINDOW, slack, grace, on_answer, variants, cases)  # WINDOW: read now
+    if not (side_process and exclusive and len(exclusive) < len(ordered)):
+        lane.run(deque(ordered))
+    else:
+        side = threading.Thread(target=lane.run, args=(exclusive, lane.first_answered), name=f"{language}-exclusive")
+        side.start()
         try:
-            _drive(session, process, owed, window, slack, grace, on_answer, variants)
+            lane.run(deque(case for case in ordered if not case.exclusive))
         finally:
-            process.kill()
-            stderr_parts.append(f"--- {process.name} ---\n{process.stderr}" if process.stderr else "")
-    session.stderr = "\n".join(part for part in stderr_parts if part)
+            lane.first_answered.set()  # a side lane never waits for a lane that is over
+            side.join()
+    session.stderr = "\n".join(part for part in lane.stderr_parts if part)
     session.seconds = time.monotonic() - session.began
     return session
 
 
-def _drive(session, process, owed: deque, window, slack, grace, on_answer, variants=None) -> None:
-    """Feeds ``process`` from ``owed`` until it is done, hangs or dies; what it still owes stays."""
+class _Lane:
+    """Runs a queue of owed cases through fresh processes, one after another, until none is owed;
+    two lanes of one session (its cases, and its exclusive ones) share this and its session."""
+
+    def __init__(self, session, start, window, slack, grace, on_answer, variants, cases) -> None:
+        self.session, self.start, self.window, self.slack, self.grace = session, start, window, slack, grace
+        self.on_answer, self.variants = on_answer, variants
+        self.measured = [case.id for case in cases if _measured(case)]
+        self.first_answered = threading.Event()  # the session's first process answered once
+        self.stderr_parts: list[str] = []
+        self._lock = threading.Lock()
+        self._waiting: list[ClientProcess] = []  # side lanes' processes, woken by an answer
+
+    def run(self, owed: deque, after: threading.Event | None = None) -> None:
+        session = self.session
+        if after is not None:  # a side lane: its start-up would crowd the first process's
+            after.wait()
+        while owed:
+            with self._lock:
+                if session.processes >= MAX_PROCESSES:
+                    reason = f"not run: {session.language} needed more than {MAX_PROCESSES} fresh client processes"
+                    for case in owed:
+                        session.answers[case.id] = Answer(problem=reason)
+                    if not any(problem.startswith(f"{session.language}: gave up") for problem in session.problems):
+                        session.problems.append(f"{session.language}: gave up after {MAX_PROCESSES} client processes")
+                    break
+                session.processes += 1
+            process = self.start()
+            if after is not None:
+                with self._lock:
+                    self._waiting.append(process)
+            try:
+                _drive(
+                    session,
+                    process,
+                    owed,
+                    self.window,
+                    self.slack,
+                    self.grace,
+                    self.answered,
+                    self.variants,
+                    cleared=self.measured_answered if after is not None else None,
+                )
+            finally:
+                process.kill()
+                with self._lock:
+                    if process in self._waiting:
+                        self._waiting.remove(process)
+                    self.stderr_parts.append(f"--- {process.name} ---\n{process.stderr}" if process.stderr else "")
+
+    def answered(self, case_id: str) -> None:
+        self.first_answered.set()
+        if case_id in self.measured:
+            with self._lock:
+                for process in self._waiting:
+                    process.lines.put("")  # wakes its lane: the exclusive cases may be free to go
+        if self.on_answer:
+            self.on_answer(case_id)
+
+    def measured_answered(self) -> bool:
+        return all(case_id in self.session.answers for case_id in self.measured)
+
+
+def _drive(session, process, owed: deque, window, slack, grace, on_answer, variants=None, cleared=None) -> None:
+    """Feeds ``process`` from ``owed`` until it is done, hangs or dies; what it still owes stays.
+    ``cleared``: for a side lane's process, whether its exclusive cases may go (None: at once)."""
     in_flight: dict[str, tuple[Case, float, float]] = {}  # id -> case, sent at, watchdog limit
     stdin_open = True
     answers_before = len(session.answers)
@@ -185,6 +253,7 @@ def _drive(session, process, owed: deque, window, slack, grace, on_answer, varia
         while (
             stdin_open
             and len(in_flight) < window
+            and (cleared is None or cleared())
             and (case := _next(owed, in_flight, bool(ready_at), variants_ready=starting is None))
         ):
             limit = case.timeout_seconds + slack
@@ -239,6 +308,12 @@ def _drive(session, process, owed: deque, window, slack, grace, on_answer, varia
             return
 
 
+def _measured(case: Case) -> bool:
+    """A timed case whose verdict a late answer can spoil: a latency budget, a deadline to meet.
+    (One waiting out its deadline expects DEADLINE_EXCEEDED, which a late answer still is.)"""
+    return _timed(case) and case.expect.code != DEADLINE_EXCEEDED
+
+
 def _timed(case: Case) -> bool:
     """A case whose verdict depends on time: a latency budget, or a deadline tighter than the
     default (the deadline cases; a 60 s one for a long stream is a bound, not a measure)."""
@@ -260,11 +335,11 @@ def _next(owed: deque, in_flight: dict, ready: bool, variants_ready: bool = True
     for it: their clocks, the client's deadline and the harness's latency budget, would
     otherwise count a cold start against them. A process given only timed cases gets one first,
     alone. A case that may not go beside those in flight, or whose server variant is still
-    starting, waits, and so does a timed case while any variant starts (its start-up would crowd
-    the clock); the next one may go."""
+    starting, waits, and so does a measured case while any variant starts (its start-up would
+    crowd the clock); the next one may go."""
     waiting = not ready and (bool(in_flight) or not all(_timed(case) for case in owed))
     for index, case in enumerate(owed):
-        if ((waiting or not variants_ready) and _timed(case)) or (case.server and not variants_ready):
+        if (waiting and _timed(case)) or (not variants_ready and (_measured(case) or case.server)):
             continue
         if not _may_send(case, in_flight, owed):
             continue

@@ -76,6 +76,8 @@ class Backend(abc.ABC):
     # Start servers with --test-hooks when their manifest has the feature; ``interop bench`` sets
     # False, so the server measured is the one deployments run (make_backend(..., hooks=False)).
     hooks: bool = True
+    # Two processes of one client may run at once (sessions.py gives the exclusive cases their own).
+    concurrent_processes: bool = True
 
     def __init__(self, progress: Progress, server: ServerSpec | LiveTarget) -> None:
         self.progress = progress
