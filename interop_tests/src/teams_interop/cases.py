@@ -107,7 +107,7 @@ class Case:
     cancel_after_responses: int | None = None
     path: str | None = None
     description: str = ""
-    exclusive: bool = False  # never in flight beside a timed case of the same client (sessions.py)
+    exclusive: bool = False  # megabytes: never on one connection beside a timed case (sessions.py)
     server: str | None = None  # a server variant (pki.VARIANTS); None: the plain hooks server
     tls: TlsOptions | None = None
     compression: str | None = None

@@ -26,7 +26,7 @@ from teams_interop.contract import Observed, parse_result
 from teams_interop.progress import Progress
 from teams_interop.schema import ProtoSchema
 from teams_interop.servers import LiveTarget, ServerSpec
-from teams_interop.sessions import ClientProcess, Session, run_session
+from teams_interop.sessions import ClientProcess, Session, StartUp, run_session
 
 # The phases of a run, in the order reports list them.
 PHASES = ("server build", "client builds", "server start", "target check", "server variants", "cases", "judging")
@@ -131,10 +131,12 @@ def run_matrix(
             on_answer=on_answer,
             variants=variants,
             side_process=backend.concurrent_processes,
+            startup=startup,
         )
         progress.done(client.language, f"finished in {session.seconds:.1f}s ({session.processes} process(es))")
         return session
 
+    startup = StartUp(len(clients))
     cases_started = time.monotonic()
     try:
         with ThreadPoolExecutor(max_workers=max(1, len(clients))) as pool:

@@ -6,17 +6,19 @@ latency budget) is sent only once the process has answered once, so its clock ne
 client's start-up; a *measured* one (a latency budget, a deadline to meet) also waits for the
 server variants to serve (their start-up would crowd it), while a case waiting out a deadline does
 not (a late answer is still DEADLINE_EXCEEDED). The cases waiting out a deadline go first,
-longest first, so the session's longest wait overlaps the rest. A case marked ``exclusive``
-(megabytes each way, which would crowd a timed case) goes in a process of its own, beside the
-deadline waits, once every measured case is answered: multi-megabyte messages broke other calls
-sharing their connection in some stacks, and alone they would add their time to the session's.
-Where the backend can run only one process of a client at a time (compose), they go in the one
-process, once every timed case is answered. Each case has a watchdog a little longer than its
-deadline: a case still unanswered then fails as *hung*, by name, the process is killed, and a
-fresh one is started for the cases still owed; other languages never notice. After its last
-result a client has ``GRACE_SECONDS`` to exit 0. Anything else (a non-zero exit, lingering, a
-crash, a line that answers no case) is a problem of the process, reported in a row of its own
-with the tail of its stderr, which is always kept.
+longest first, so the session's longest wait overlaps the rest. The run's clients start up
+together (StartUp): until each has answered once, a client already up is sent only its deadline
+waits, so the others' start-ups, on the run's critical path, are not crowded. A case marked
+``exclusive`` (megabytes each way) goes in a process of its own, beside the deadline waits, once
+every measured case is answered: multi-megabyte messages broke other calls sharing their
+connection in some stacks, and after the rest they would add their time to the session's. Where
+the backend runs one process of a client at a time (compose, docker), they go in the one process,
+once every timed case is answered. Each case has a watchdog a little longer than its deadline: a
+case still unanswered then fails as *hung*, by name, the process is killed, and a fresh one is
+started for the cases still owed; other languages never notice. After its last result a client
+has ``GRACE_SECONDS`` to exit 0. Anything else (a non-zero exit, lingering, a crash, a line that
+answers no case) is a problem of the process, reported in a row of its own with the tail of its
+stderr, which is always kept.
 """
 
 import contextlib
@@ -42,6 +44,7 @@ STARTUP_NOTE = f", after a start-up allowance of {STARTUP_SECONDS:.0f} s: the pr
 GRACE_SECONDS = 5.0  # after stdin closes and the last result, to exit with status 0
 MAX_PROCESSES = 4  # a client that needs more fresh processes than this gets no more
 STDERR_KEPT = 64 * 1024  # characters of stderr kept per process, the tail
+HOLD_SECONDS = 1.0  # at most, for every client of a run to answer once (StartUp)
 
 
 class ClientProcess:
@@ -127,6 +130,55 @@ class Session:
         return bool(self.problems)
 
 
+class StartUp:
+    """The run's clients coming up together. Each client's longest deadline wait begins at its
+    process's first answer, so their start-ups are on the run's critical path, and the cases of a
+    client already up would crowd the others' (a JVM, a Node process and the server share two
+    cores). Until every client has answered once, or ``hold`` seconds have passed, a client is
+    sent one plain case to show it is up, and then only its deadline waits."""
+
+    def __init__(self, clients: int, hold: float = HOLD_SECONDS) -> None:
+        self._waiting = clients
+        self._over = threading.Event()
+        self._lock = threading.Lock()
+        self._processes: list[ClientProcess] = []  # woken when the hold ends
+        timer = threading.Timer(hold, self._end)
+        timer.daemon = True
+        timer.start()
+        if clients <= 0:
+            self._end()
+
+    @property
+    def over(self) -> bool:
+        return self._over.is_set()
+
+    def wait(self) -> None:
+        self._over.wait()  # bounded: the hold's timer ends it
+
+    def watch(self, process: ClientProcess) -> None:
+        """Wakes ``process``'s session when the hold ends (it may have more to send then)."""
+        with self._lock:
+            if not self._over.is_set():
+                self._processes.append(process)
+
+    def up(self) -> None:
+        """One client is up (it answered once), or never will be (its session is over)."""
+        with self._lock:
+            self._waiting -= 1
+            everyone = self._waiting <= 0
+        if everyone:
+            self._end()
+
+    def _end(self) -> None:
+        with self._lock:
+            if self._over.is_set():
+                return
+            self._over.set()
+            processes, self._processes = self._processes, []
+        for process in processes:
+            process.lines.put("")
+
+
 def run_session(
     language: str,
     cases: list[Case],
@@ -137,47 +189,58 @@ def run_session(
     on_answer: Callable[[str], None] | None = None,
     variants: Variants | Future | None = None,
     side_process: bool = True,
+    startup: StartUp | None = None,
 ) -> Session:
     """``variants``: the server variants, or a Future of them while they still start (a case
     that needs one waits for it; the others go at once). ``side_process``: the exclusive cases go
     in a process of their own, started once the first has answered (False: a backend that runs
-    one process of a client at a time)."""
+    one process of a client at a time). ``startup``: the run's, when other clients start too
+    (None: nothing is held back)."""
     session = Session(language)
     ordered = sorted(cases, key=_urgency)
     exclusive = deque(case for case in ordered if case.exclusive)
-    lane = _Lane(session, start, window or WINDOW, slack, grace, on_answer, variants, cases)  # WINDOW: read now
-    if not (side_process and exclusive and len(exclusive) < len(ordered)):
-        lane.run(deque(ordered))
-    else:
-        side = threading.Thread(target=lane.run, args=(exclusive, lane.first_answered), name=f"{language}-exclusive")
-        side.start()
-        try:
-            lane.run(deque(case for case in ordered if not case.exclusive))
-        finally:
-            lane.first_answered.set()  # a side lane never waits for a lane that is over
-            side.join()
+    lane = _Lane(session, start, window or WINDOW, slack, grace, on_answer, variants, cases, startup)  # WINDOW now
+    try:
+        if not (side_process and exclusive and len(exclusive) < len(ordered)):
+            lane.run(deque(ordered))
+        else:
+            side = threading.Thread(target=lane.run, args=(exclusive, True), name=f"{language}-exclusive")
+            side.start()
+            try:
+                lane.run(deque(case for case in ordered if not case.exclusive))
+            finally:
+                lane.first_answered.set()  # a side lane never waits for a lane that is over
+                side.join()
+    finally:
+        lane.up()
     session.stderr = "\n".join(part for part in lane.stderr_parts if part)
     session.seconds = time.monotonic() - session.began
     return session
 
 
 class _Lane:
-    """Runs a queue of owed cases through fresh processes, one after another, until none is owed;
-    two lanes of one session (its cases, and its exclusive ones) share this and its session."""
+    """Feeds owed cases to fresh processes, one after another, until none is owed. A session
+    runs one lane, or two (its cases; its exclusive ones, in a process of their own) on this."""
 
-    def __init__(self, session, start, window, slack, grace, on_answer, variants, cases) -> None:
+    def __init__(self, session, start, window, slack, grace, on_answer, variants, cases, startup) -> None:
         self.session, self.start, self.window, self.slack, self.grace = session, start, window, slack, grace
-        self.on_answer, self.variants = on_answer, variants
+        self.on_answer, self.variants, self.startup = on_answer, variants, startup
         self.measured = [case.id for case in cases if _measured(case)]
         self.first_answered = threading.Event()  # the session's first process answered once
         self.stderr_parts: list[str] = []
         self._lock = threading.Lock()
-        self._waiting: list[ClientProcess] = []  # side lanes' processes, woken by an answer
+        self._side: list[ClientProcess] = []  # the side lane's process, woken by a measured answer
+        self._up = False
 
-    def run(self, owed: deque, after: threading.Event | None = None) -> None:
+    def run(self, owed: deque, side: bool = False) -> None:
+        """``side``: the exclusive cases' lane. Its process starts once the first has answered
+        and the run's start-up is over (it would crowd them), and is sent its cases once every
+        measured case is answered (they would crowd those)."""
         session = self.session
-        if after is not None:  # a side lane: its start-up would crowd the first process's
-            after.wait()
+        if side:
+            self.first_answered.wait()  # set by the first answer, or when the other lane is over
+            if self.startup is not None:
+                self.startup.wait()
         while owed:
             with self._lock:
                 if session.processes >= MAX_PROCESSES:
@@ -189,123 +252,136 @@ class _Lane:
                     break
                 session.processes += 1
             process = self.start()
-            if after is not None:
+            if side:
                 with self._lock:
-                    self._waiting.append(process)
+                    self._side.append(process)
             try:
-                _drive(
-                    session,
-                    process,
-                    owed,
-                    self.window,
-                    self.slack,
-                    self.grace,
-                    self.answered,
-                    self.variants,
-                    cleared=self.measured_answered if after is not None else None,
-                )
+                self.drive(process, owed, side)
             finally:
                 process.kill()
                 with self._lock:
-                    if process in self._waiting:
-                        self._waiting.remove(process)
+                    if process in self._side:
+                        self._side.remove(process)
                     self.stderr_parts.append(f"--- {process.name} ---\n{process.stderr}" if process.stderr else "")
 
     def answered(self, case_id: str) -> None:
         self.first_answered.set()
+        self.up()
         if case_id in self.measured:
             with self._lock:
-                for process in self._waiting:
-                    process.lines.put("")  # wakes its lane: the exclusive cases may be free to go
+                for process in self._side:
+                    process.lines.put("")  # wakes the side lane: its cases may be free to go
         if self.on_answer:
             self.on_answer(case_id)
+
+    def up(self) -> None:
+        """Tells the run's start-up, once, that this client is up (or never will be)."""
+        with self._lock:
+            said, self._up = self._up, True
+        if not said and self.startup is not None:
+            self.startup.up()
 
     def measured_answered(self) -> bool:
         return all(case_id in self.session.answers for case_id in self.measured)
 
+    def drive(self, process: ClientProcess, owed: deque, side: bool) -> None:
+        """Feeds ``process`` from ``owed`` until it is done, hangs or dies; what it still owes stays."""
+        session, slack, grace, startup = self.session, self.slack, self.grace, self.startup
+        in_flight: dict[str, tuple[Case, float, float]] = {}  # id -> case, sent at, watchdog limit
+        stdin_open = True
+        answers_before = len(session.answers)
+        ready_at: list[float] = []  # when this process first answered
+        variants = self.variants
+        starting = variants if isinstance(variants, Future) else None
+        if starting is not None:
+            variants = None  # until they serve, only cases that need none of them are sent
+            starting.add_done_callback(lambda _: process.lines.put(""))  # wakes the loop below
+        if startup is not None:
+            startup.watch(process)
 
-def _drive(session, process, owed: deque, window, slack, grace, on_answer, variants=None, cleared=None) -> None:
-    """Feeds ``process`` from ``owed`` until it is done, hangs or dies; what it still owes stays.
-    ``cleared``: for a side lane's process, whether its exclusive cases may go (None: at once)."""
-    in_flight: dict[str, tuple[Case, float, float]] = {}  # id -> case, sent at, watchdog limit
-    stdin_open = True
-    answers_before = len(session.answers)
-    ready_at: list[float] = []  # when this process first answered
-    starting = variants if isinstance(variants, Future) else None
-    if starting is not None:
-        variants = None  # until they serve, only cases that need none of them are sent
-        starting.add_done_callback(lambda _: process.lines.put(""))  # wakes the loop below
+        def clock(sent: float) -> float:
+            """When a case's watchdog clock started: at sending, or once the process was up."""
+            return max(sent, ready_at[0]) if ready_at else sent + STARTUP_SECONDS
 
-    def clock(sent: float) -> float:
-        """When a case's watchdog clock started: at sending, or once the process was up."""
-        return max(sent, ready_at[0]) if ready_at else sent + STARTUP_SECONDS
-
-    while True:
-        if starting is not None and starting.done():
-            if starting.exception() is not None:  # the run fails on it (matrix.py); none is sent
-                for case in [case for case in owed if case.server]:
-                    owed.remove(case)
-                    session.answers[case.id] = Answer(problem=f"not run: the {case.server} server variant failed")
-                variants = None
-            else:
-                variants = starting.result()
-            starting = None
-        while (
-            stdin_open
-            and len(in_flight) < window
-            and (cleared is None or cleared())
-            and (case := _next(owed, in_flight, bool(ready_at), variants_ready=starting is None))
-        ):
-            limit = case.timeout_seconds + slack
-            in_flight[case.id] = (case, time.monotonic(), limit)
-            with contextlib.suppress(OSError):  # it died; the reader's end of file says so
-                process.send(json.dumps(case.request_line(variants), ensure_ascii=False))
-        if stdin_open and not owed and not in_flight:
-            process.close_stdin()
-            stdin_open = False
-            _finish(session, process, grace)
-            return
-        now = time.monotonic()
-        expiry = min((clock(sent) + limit for _, sent, limit in in_flight.values()), default=now + 1.0)
-        try:
-            line = process.lines.get(timeout=max(0.01, min(expiry - now, 1.0)))
-        except queue.Empty:
-            line = ""
-        if line is None:  # stdout closed: the process is gone (or closed it early)
-            code = process.wait(grace)
-            died = f"the client process exited ({_code(code)}) before answering"
-            for case_id, (_, sent, _) in in_flight.items():
-                session.answers[case_id] = Answer(problem=f"{died}\n{_tail(process.stderr)}", seconds=_since(sent))
-            unanswered = len(in_flight) + len(owed)
-            session.problems.append(
-                f"{session.language}: {process.name} exited ({_code(code)}) with {unanswered} unanswered"
-            )
-            if stdin_open:
+        while True:
+            if starting is not None and starting.done():
+                if starting.exception() is not None:  # the run fails on it (matrix.py); none is sent
+                    for case in [case for case in owed if case.server]:
+                        owed.remove(case)
+                        session.answers[case.id] = Answer(problem=f"not run: the {case.server} server variant failed")
+                    variants = None
+                else:
+                    variants = starting.result()
+                starting = None
+            held = startup is not None and not startup.over
+            while (
+                stdin_open
+                and len(in_flight) < self.window
+                and (not side or self.measured_answered())
+                and (case := _next(owed, in_flight, bool(ready_at), starting is None, held))
+            ):
+                limit = case.timeout_seconds + slack
+                in_flight[case.id] = (case, time.monotonic(), limit)
+                with contextlib.suppress(OSError):  # it died; the reader's end of file says so
+                    process.send(json.dumps(case.request_line(variants), ensure_ascii=False))
+            if stdin_open and not owed and not in_flight:
                 process.close_stdin()
-            return
-        if line.strip():
-            _record(session, in_flight, line, on_answer)
-            if not ready_at and len(session.answers) > answers_before:
-                ready_at.append(time.monotonic())
-        now = time.monotonic()
-        hung = [case_id for case_id, (_, sent, limit) in in_flight.items() if now - clock(sent) > limit]
-        if hung:
-            for case_id in hung:
-                case, sent, limit = in_flight.pop(case_id)
-                session.answers[case_id] = Answer(
-                    problem=(
-                        f"hung: no result within {limit:.1f} s (its deadline of {case.deadline_ms} ms plus "
-                        f"{slack:.0f} s{'' if ready_at else STARTUP_NOTE});"
-                        " the client process was killed and a new one started for the "
-                        f"{len(in_flight) + len(owed)} cases it still owed"
-                    ),
-                    seconds=_since(sent),
+                stdin_open = False
+                _finish(session, process, grace)
+                return
+            now = time.monotonic()
+            expiry = min((clock(sent) + limit for _, sent, limit in in_flight.values()), default=now + 1.0)
+            try:
+                line = process.lines.get(timeout=max(0.01, min(expiry - now, 1.0)))
+            except queue.Empty:
+                line = ""
+            if line is None:  # stdout closed: the process is gone (or closed it early)
+                code = process.wait(grace)
+                died = f"the client process exited ({_code(code)}) before answering"
+                for case_id, (_, sent, _) in in_flight.items():
+                    session.answers[case_id] = Answer(problem=f"{died}\n{_tail(process.stderr)}", seconds=_since(sent))
+                unanswered = len(in_flight) + len(owed)
+                session.problems.append(
+                    f"{session.language}: {process.name} exited ({_code(code)}) with {unanswered} unanswered"
                 )
-            # Cases in flight with time left go to the next process, first.
-            owed.extendleft(reversed([case for case, _, _ in in_flight.values()]))
-            process.kill()
-            session.problems.append(f"{session.language}: {process.name} hung on {', '.join(hung)} (killed)")
-            return
+                if stdin_open:
+                    process.close_stdin()
+                return
+            if line.strip():
+                _record(session, in_flight, line, self.answered)
+                if not ready_at and len(session.answers) > answers_before:
+                    ready_at.append(time.monotonic())
+            now = time.monotonic()
+            hung = [case_id for case_id, (_, sent, limit) in in_flight.items() if now - clock(sent) > limit]
+            if hung:
+                for case_id in hung:
+                    case, sent, limit = in_flight.pop(case_id)
+                    session.answers[case_id] = Answer(
+                        problem=(
+                            f"hung: no result within {limit:.1f} s (its deadline of {case.deadline_ms} ms plus "
+                            f"{slack:.0f} s{'' if ready_at else STARTUP_NOTE});"
+                            " the client process was killed and a new one started for the "
+                            f"{len(in_flight) + len(owed)} cases it still owed"
+                        ),
+                        seconds=_since(sent),
+                    )
+                # Cases in flight with time left go to the next process, first.
+                owed.extendleft(reversed([case for case, _, _ in in_flight.values()]))
+                process.kill()
+                session.problems.append(f"{session.language}: {process.name} hung on {', '.join(hung)} (killed)")
+                return
+
+
+def _waits_out(case: Case) -> bool:
+    """A case that waits out a deadline: it expects DEADLINE_EXCEEDED."""
+    return _timed(case) and case.expect.code == DEADLINE_EXCEEDED
+
+
+def _plain(case: Case) -> bool:
+    """One request, no test hook (a delay), no deadline to time, on the plain channel (no TLS,
+    no compression): a quick call that shows a process is up."""
+    plain = not (case.metadata or case.exclusive or case.server or case.tls or case.compression)
+    return plain and not _timed(case) and len(case.requests) == 1
 
 
 def _measured(case: Case) -> bool:
@@ -326,19 +402,29 @@ def _urgency(case: Case) -> tuple:
     first, they met the busiest moment of a ten-client run and went over); the exclusive ones."""
     if case.exclusive:
         return (2, 0)
-    return (0, -case.deadline_ms) if _timed(case) and case.expect.code == DEADLINE_EXCEEDED else (1, 0)
+    return (0, -case.deadline_ms) if _waits_out(case) else (1, 0)
 
 
-def _next(owed: deque, in_flight: dict, ready: bool, variants_ready: bool = True) -> Case | None:
+def _next(owed: deque, in_flight: dict, ready: bool, variants_ready: bool = True, held: bool = False) -> Case | None:
     """The next case to send, taken out of ``owed``, or None. In order, except that until the
     process has answered once (its start-up and first connection are done), a timed case waits
     for it: their clocks, the client's deadline and the harness's latency budget, would
     otherwise count a cold start against them. A process given only timed cases gets one first,
     alone. A case that may not go beside those in flight, or whose server variant is still
     starting, waits, and so does a measured case while any variant starts (its start-up would
-    crowd the clock); the next one may go."""
+    crowd the clock); the next one may go. While the run's start-up holds (``held``: StartUp), a
+    process is sent one plain case, alone, to show it is up, and then only its deadline waits."""
+    if held:
+        if ready:
+            candidates = [(index, case) for index, case in enumerate(owed) if _waits_out(case)]
+        elif in_flight:
+            return None
+        else:  # the plain channel every client has: a first compressed call would set up another
+            candidates = sorted(enumerate(owed), key=lambda item: not _plain(item[1]))[:1]
+    else:
+        candidates = list(enumerate(owed))
     waiting = not ready and (bool(in_flight) or not all(_timed(case) for case in owed))
-    for index, case in enumerate(owed):
+    for index, case in candidates:
         if (waiting and _timed(case)) or (not variants_ready and (_measured(case) or case.server)):
             continue
         if not _may_send(case, in_flight, owed):

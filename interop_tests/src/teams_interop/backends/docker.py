@@ -49,6 +49,9 @@ def connect():
 
 class DockerBackend(Backend):
     name = "docker"
+    # The exclusive cases stay in the client's one container: a second container per client cost
+    # the engine more than they take (seed trio, median of 5: 5.84 s with it, 5.49 s without).
+    concurrent_processes = False
 
     def __init__(self, progress, server=None) -> None:
         super().__init__(progress, server or servers.default())
@@ -274,16 +277,15 @@ class DockerBackend(Backend):
         return PipeProcess(f"{client.language} container {attempt}", docker_run, on_kill=remove)
 
     def close(self) -> None:
+        """Every container removed at once, killed (nothing reads a test server's last words),
+        then the network."""
         containers = [container for container in [*self.variants, self.container] if container is not None]
-        for container in containers:  # a second SIGTERM skips the server's drain (see native.py)
-            for _ in range(2):
-                with contextlib.suppress(Exception):
-                    container.kill(signal="SIGTERM")
+
+        from docker.errors import NotFound
 
         def remove(container) -> None:
-            with contextlib.suppress(Exception):
-                container.wait(timeout=15)
-            container.remove(force=True)
+            with contextlib.suppress(NotFound):  # already gone
+                container.remove(force=True)
 
         with ThreadPoolExecutor(max_workers=max(1, len(containers))) as removing:  # together
             list(removing.map(remove, containers))
