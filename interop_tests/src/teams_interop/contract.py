@@ -4,11 +4,11 @@ See clients/CONTRACT.md. A result is validated against clients/contract.schema.j
 responses parsed into real messages, so a malformed line fails loudly with the line itself.
 """
 
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import jsonschema
 from google.protobuf import json_format
 
 from teams_interop.cases import Case
@@ -36,17 +36,18 @@ class Observed:
     seconds: float | None = None  # from sending the case to its answer, measured by the harness
 
 
-def _result_validator() -> jsonschema.Draft202012Validator:
+@functools.cache
+def _result_validator():
+    """Made at the first result (jsonschema's import, 70 ms, is then off the run's start)."""
+    import jsonschema
+
     schema = json.loads(CONTRACT_SCHEMA.read_text(encoding="utf-8"))
     result_schema = {**schema["$defs"]["result"], "$defs": schema["$defs"]}
     return jsonschema.Draft202012Validator(result_schema)
 
 
-_VALIDATOR = _result_validator()
-
-
 def parse_result(case: Case, result: dict[str, Any], schema: ProtoSchema, seconds: float | None = None) -> Observed:
-    errors = sorted(_VALIDATOR.iter_errors(result), key=lambda e: list(e.path))
+    errors = sorted(_result_validator().iter_errors(result), key=lambda e: list(e.path))
     if errors:
         where = "/".join(str(p) for p in errors[0].path) or "(top level)"
         return Observed(error=f"malformed result at {where}: {errors[0].message}", seconds=seconds)

@@ -136,7 +136,7 @@ def run_matrix(
         progress.done(client.language, f"finished in {session.seconds:.1f}s ({session.processes} process(es))")
         return session
 
-    startup = StartUp(len(clients))
+    startup = StartUp(len(clients)) if backend.hold_start_up else None
     cases_started = time.monotonic()
     try:
         with ThreadPoolExecutor(max_workers=max(1, len(clients))) as pool:
@@ -209,6 +209,7 @@ def start_servers(
     needed = {case.server for client in clients for case in supported(client, cases) if case.server}
     if matrix.live:
         needed = set()  # a live target: nothing to start, only its own TLS and token (Variants)
+    backend.expect_variants(needed)
     launched, addressed = threading.Event(), threading.Event()  # launch over; and it succeeded
 
     def bring_up() -> float:

@@ -419,7 +419,8 @@ def _next(owed: deque, in_flight: dict, ready: bool, variants_ready: bool = True
             candidates = [(index, case) for index, case in enumerate(owed) if _waits_out(case)]
         elif in_flight:
             return None
-        else:  # the plain channel every client has: a first compressed call would set up another
+        else:  # on the plain channel every client has (grpc-js stops compressing a channel's
+            # requests after its first response from a C-core server: clients/node/README.md)
             candidates = sorted(enumerate(owed), key=lambda item: not _plain(item[1]))[:1]
     else:
         candidates = list(enumerate(owed))

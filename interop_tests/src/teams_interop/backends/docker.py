@@ -6,8 +6,11 @@ sent to the engine at all: image_inputs.py). Base images come from the Dockerfil
 (the official images) unless PYTHON_IMAGE, GO_IMAGE or NODE_IMAGE name others, as our CI does
 with the local images of ci/docker/base-images.sh. The server (any manifest's) and the clients
 share a bridge network made for the run; the harness reaches the server through a port published
-on loopback. Against a live target (``--target``) the clients use the host's network instead, so
-an address on loopback means the host's.
+on loopback. The server variants (TLS, mTLS, token) run in the server's own container, each on a
+port of its own (``docker exec``): a container of its own cost the engine about 0.4 s of CPU
+each (network namespace, the libnetwork hook that re-executes dockerd, iptables, runc), and a run
+is CPU-bound on two cores. Against a live target (``--target``) the clients use the host's network
+instead, so an address on loopback means the host's.
 """
 
 import contextlib
@@ -18,7 +21,7 @@ import subprocess
 import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
 from pathlib import Path
 
 import requests
@@ -50,7 +53,8 @@ def connect():
 class DockerBackend(Backend):
     name = "docker"
     # The exclusive cases stay in the client's one container: a second container per client cost
-    # the engine more than they take (seed trio, median of 5: 5.84 s with it, 5.49 s without).
+    # the engine more than they take (seed trio, median of 5: 5.84 s with it, 5.49 s without; a
+    # second process in the same container, `docker exec`, was no faster: 5.53 s against 5.44 s).
     concurrent_processes = False
 
     def __init__(self, progress, server=None) -> None:
@@ -63,7 +67,8 @@ class DockerBackend(Backend):
         self._network_lock = threading.Lock()
         self.container = None  # the server's
         self.host_port = ""  # where the server's port is published on loopback, for the health check
-        self.variants: list = []  # the server variants' containers
+        self.variants: list[subprocess.Popen] = []  # `docker exec` of each variant, in the container
+        self._launched = threading.Event()  # the server's container exists, or never will
         self.pki_dir = None
         self.images: dict[str, str] = {}
 
@@ -197,20 +202,41 @@ class DockerBackend(Backend):
                 self.network = self.docker.networks.create(f"teams-interop-{self.run_id}", driver="bridge")
             return self.network.name
 
+    def _variant_port(self, variant: str) -> int:
+        return self.server_port + 1 + pki.VARIANTS.index(variant)
+
     def launch_server(self) -> None:
-        """The server's container on the run's network: its name is the clients' target."""
+        """The server's container on the run's network: its name is the clients' target. The
+        variants' ports are published with it and the run's PKI folder mounted at /tls (written
+        later: start_variants)."""
         if self.live is not None:
             return
-        self.container = self.docker.containers.run(
-            self.images["server"],
-            command=self.server_args,
-            name=f"teams-{self.server_label}-{self.run_id}",
-            network=self._network_name(),
-            ports={f"{self.server_port}/tcp": ("127.0.0.1", None)},
-            detach=True,
-        )
-        self.container.reload()
-        self.host_port = self.container.attrs["NetworkSettings"]["Ports"][f"{self.server_port}/tcp"][0]["HostPort"]
+        ports = {f"{port}/tcp": ("127.0.0.1", None) for port in self._ports()}
+        volumes = {}
+        if self.expected:
+            self.pki_dir = paths.layout().work_dir / "tls" / self.run_id
+            self.pki_dir.mkdir(parents=True, exist_ok=True)
+            volumes = {str(self.pki_dir): {"bind": "/tls", "mode": "ro"}}
+        try:
+            self.container = self.docker.containers.run(
+                self.images["server"],
+                command=self.server_args,
+                name=f"teams-{self.server_label}-{self.run_id}",
+                network=self._network_name(),
+                ports=ports,
+                volumes=volumes,
+                detach=True,
+            )
+            self.container.reload()
+        finally:
+            self._launched.set()
+        self.host_port = self._published(self.server_port)
+
+    def _ports(self) -> list[int]:
+        return [self.server_port, *(self._variant_port(variant) for variant in self.expected)]
+
+    def _published(self, port: int) -> str:
+        return self.container.attrs["NetworkSettings"]["Ports"][f"{port}/tcp"][0]["HostPort"]
 
     def await_server(self) -> None:
         if self.live is not None:
@@ -226,34 +252,32 @@ class DockerBackend(Backend):
         )
 
     def make_pki(self) -> pki.Pki:
-        """In .interop/tls/<run>, with the variants' container names among the server's names."""
+        """In .interop/tls/<run> (mounted in the server's container), naming the server's container."""
         self.pki_dir = paths.layout().work_dir / "tls" / self.run_id
-        names = tuple(self._variant_name(variant) for variant in pki.VARIANTS)
-        return pki.make_pki(self.pki_dir, names, run=self.run_id)
-
-    def _variant_name(self, variant: str) -> str:
-        return f"teams-{self.server_label}-{variant}-{self.run_id}"
+        return pki.make_pki(self.pki_dir, (f"teams-{self.server_label}-{self.run_id}",), run=self.run_id)
 
     def start_variant(self, variant: str, authority: pki.Pki) -> str:
-        """A container on the run's network, with the PKI bind-mounted read-only at /tls."""
-        container = self.docker.containers.run(
-            self.images["server"],
-            command=[*self.server_args, *pki.server_flags(variant, "/tls")],
-            name=self._variant_name(variant),
-            network=self._network_name(),
-            ports={f"{self.server_port}/tcp": ("127.0.0.1", None)},
-            volumes={str(authority.folder): {"bind": "/tls", "mode": "ro"}},
-            detach=True,
+        """The server's command with the variant's flags and port, in the server's container."""
+        if not self._launched.wait(timeout=builds.step_timeout()) or self.container is None:
+            raise EnvironmentProblem(f"the {variant} server variant: the server's container did not start")
+        port = self._variant_port(variant)
+        entrypoint = self.docker.images.get(self.images["server"]).attrs["Config"]["Entrypoint"] or []
+        argv = [*entrypoint, *_on_port(self.server_args, port), *pki.server_flags(variant, "/tls")]
+        process = subprocess.Popen(
+            ["docker", "exec", self.container.name, *argv],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
-        self.variants.append(container)
-        container.reload()
-        host_port = container.attrs["NetworkSettings"]["Ports"][f"{self.server_port}/tcp"][0]["HostPort"]
+        self.variants.append(process)
+        log: deque[str] = deque(maxlen=30)
+        threading.Thread(target=log.extend, args=(process.stderr,), daemon=True).start()
         try:
-            self.wait_for_variant(variant, f"127.0.0.1:{host_port}", authority)
+            self.wait_for_variant(variant, f"127.0.0.1:{self._published(port)}", authority)
         except EnvironmentProblem as problem:
-            logs = container.logs(tail=30).decode("utf-8", "replace")
-            raise EnvironmentProblem(f"{problem}\ncontainer log:\n{logs}") from None
-        return f"{container.name}:{self.server_port}"
+            raise EnvironmentProblem(f"{problem}\nits log:\n{''.join(log)}") from None
+        return f"{self.container.name}:{port}"
 
     @property
     def target(self) -> str:
@@ -277,18 +301,19 @@ class DockerBackend(Backend):
         return PipeProcess(f"{client.language} container {attempt}", docker_run, on_kill=remove)
 
     def close(self) -> None:
-        """Every container removed at once, killed (nothing reads a test server's last words),
-        then the network."""
-        containers = [container for container in [*self.variants, self.container] if container is not None]
-
+        """The server's container removed, killed (nothing reads a test server's last words; its
+        variants go with it), then the network."""
         from docker.errors import NotFound
 
-        def remove(container) -> None:
+        if self.container is not None:
             with contextlib.suppress(NotFound):  # already gone
-                container.remove(force=True)
-
-        with ThreadPoolExecutor(max_workers=max(1, len(containers))) as removing:  # together
-            list(removing.map(remove, containers))
+                self.container.remove(force=True)
+        for process in self.variants:  # `docker exec` ends with its container
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
         self.container, self.variants = None, []
         if self.pki_dir is not None:
             shutil.rmtree(self.pki_dir, ignore_errors=True)
@@ -296,3 +321,9 @@ class DockerBackend(Backend):
         if self.network is not None:
             self.network.remove()
             self.network = None
+
+
+def _on_port(args: list[str], port: int) -> list[str]:
+    """The manifest's arguments with the value of ``--port`` (SERVER-CONTRACT.md) replaced."""
+    index = args.index("--port")
+    return [*args[: index + 1], str(port), *args[index + 2 :]]

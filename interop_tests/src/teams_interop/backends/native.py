@@ -34,6 +34,7 @@ LISTENING = re.compile(r"listening on .*:(\d+)")
 
 class NativeBackend(Backend):
     name = "native"
+    hold_start_up = True
 
     def __init__(
         self,
