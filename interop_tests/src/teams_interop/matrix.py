@@ -130,7 +130,6 @@ def run_matrix(
             start,
             on_answer=on_answer,
             variants=variants,
-            side_process=backend.concurrent_processes,
             startup=startup,
         )
         progress.done(client.language, f"finished in {session.seconds:.1f}s ({session.processes} process(es))")

@@ -6,19 +6,16 @@ latency budget) is sent only once the process has answered once, so its clock ne
 client's start-up; a *measured* one (a latency budget, a deadline to meet) also waits for the
 server variants to serve (their start-up would crowd it), while a case waiting out a deadline does
 not (a late answer is still DEADLINE_EXCEEDED). The cases waiting out a deadline go first,
-longest first, so the session's longest wait overlaps the rest. The run's clients start up
-together (StartUp): until each has answered once, a client already up is sent only its deadline
-waits, so the others' start-ups, on the run's critical path, are not crowded. A case marked
-``exclusive`` (megabytes each way) goes in a process of its own, beside the deadline waits, once
-every measured case is answered: multi-megabyte messages broke other calls sharing their
-connection in some stacks, and after the rest they would add their time to the session's. Where
-the backend runs one process of a client at a time (compose, docker), they go in the one process,
-once every timed case is answered. Each case has a watchdog a little longer than its deadline: a
-case still unanswered then fails as *hung*, by name, the process is killed, and a fresh one is
-started for the cases still owed; other languages never notice. After its last result a client
-has ``GRACE_SECONDS`` to exit 0. Anything else (a non-zero exit, lingering, a crash, a line that
-answers no case) is a problem of the process, reported in a row of its own with the tail of its
-stderr, which is always kept.
+longest first, so the session's longest wait overlaps the rest. Natively, the run's clients
+start up together (StartUp): until each has answered once, a client already up is sent only its
+deadline waits, so the others' start-ups, on the run's critical path, are not crowded. A case
+marked ``exclusive`` (megabytes each way, which broke other calls sharing their connection in
+some stacks) goes once every timed case is answered, beside untimed ones. Each case has a
+watchdog a little longer than its deadline: a case still unanswered then fails as *hung*, by
+name, the process is killed, and a fresh one is started for the cases still owed; other
+languages never notice. After its last result a client has ``GRACE_SECONDS`` to exit 0. Anything
+else (a non-zero exit, lingering, a crash, a line that answers no case) is a problem of the
+process, reported in a row of its own with the tail of its stderr, which is always kept.
 """
 
 import contextlib
@@ -188,103 +185,57 @@ def run_session(
     grace: float = GRACE_SECONDS,
     on_answer: Callable[[str], None] | None = None,
     variants: Variants | Future | None = None,
-    side_process: bool = True,
     startup: StartUp | None = None,
 ) -> Session:
     """``variants``: the server variants, or a Future of them while they still start (a case
-    that needs one waits for it; the others go at once). ``side_process``: the exclusive cases go
-    in a process of their own, started once the first has answered (False: a backend that runs
-    one process of a client at a time). ``startup``: the run's, when other clients start too
-    (None: nothing is held back)."""
+    that needs one waits for it; the others go at once). ``startup``: the run's, when other
+    clients start too (None: nothing is held back)."""
     session = Session(language)
-    ordered = sorted(cases, key=_urgency)
-    exclusive = deque(case for case in ordered if case.exclusive)
-    lane = _Lane(session, start, window or WINDOW, slack, grace, on_answer, variants, cases, startup)  # WINDOW now
+    owed = deque(sorted(cases, key=_urgency))
+    lane = _Lane(session, window or WINDOW, slack, grace, on_answer, variants, startup)  # WINDOW: read now
+    stderr_parts: list[str] = []
     try:
-        if not (side_process and exclusive and len(exclusive) < len(ordered)):
-            lane.run(deque(ordered))
-        else:
-            side = threading.Thread(target=lane.run, args=(exclusive, True), name=f"{language}-exclusive")
-            side.start()
+        while owed:
+            if session.processes >= MAX_PROCESSES:
+                reason = f"not run: {language} needed more than {MAX_PROCESSES} fresh client processes"
+                for case in owed:
+                    session.answers[case.id] = Answer(problem=reason)
+                session.problems.append(f"{language}: gave up after {MAX_PROCESSES} client processes")
+                break
+            session.processes += 1
+            process = start()
             try:
-                lane.run(deque(case for case in ordered if not case.exclusive))
+                lane.drive(process, owed)
             finally:
-                lane.first_answered.set()  # a side lane never waits for a lane that is over
-                side.join()
+                process.kill()
+                stderr_parts.append(f"--- {process.name} ---\n{process.stderr}" if process.stderr else "")
     finally:
         lane.up()
-    session.stderr = "\n".join(part for part in lane.stderr_parts if part)
+    session.stderr = "\n".join(part for part in stderr_parts if part)
     session.seconds = time.monotonic() - session.began
     return session
 
 
 class _Lane:
-    """Feeds owed cases to fresh processes, one after another, until none is owed. A session
-    runs one lane, or two (its cases; its exclusive ones, in a process of their own) on this."""
+    """Feeds a session's owed cases to its processes, one after another (``drive``)."""
 
-    def __init__(self, session, start, window, slack, grace, on_answer, variants, cases, startup) -> None:
-        self.session, self.start, self.window, self.slack, self.grace = session, start, window, slack, grace
+    def __init__(self, session, window, slack, grace, on_answer, variants, startup) -> None:
+        self.session, self.window, self.slack, self.grace = session, window, slack, grace
         self.on_answer, self.variants, self.startup = on_answer, variants, startup
-        self.measured = [case.id for case in cases if _measured(case)]
-        self.first_answered = threading.Event()  # the session's first process answered once
-        self.stderr_parts: list[str] = []
-        self._lock = threading.Lock()
-        self._side: list[ClientProcess] = []  # the side lane's process, woken by a measured answer
         self._up = False
 
-    def run(self, owed: deque, side: bool = False) -> None:
-        """``side``: the exclusive cases' lane. Its process starts once the first has answered
-        and the run's start-up is over (it would crowd them), and is sent its cases once every
-        measured case is answered (they would crowd those)."""
-        session = self.session
-        if side:
-            self.first_answered.wait()  # set by the first answer, or when the other lane is over
-            if self.startup is not None:
-                self.startup.wait()
-        while owed:
-            with self._lock:
-                if session.processes >= MAX_PROCESSES:
-                    reason = f"not run: {session.language} needed more than {MAX_PROCESSES} fresh client processes"
-                    for case in owed:
-                        session.answers[case.id] = Answer(problem=reason)
-                    if not any(problem.startswith(f"{session.language}: gave up") for problem in session.problems):
-                        session.problems.append(f"{session.language}: gave up after {MAX_PROCESSES} client processes")
-                    break
-                session.processes += 1
-            process = self.start()
-            if side:
-                with self._lock:
-                    self._side.append(process)
-            try:
-                self.drive(process, owed, side)
-            finally:
-                process.kill()
-                with self._lock:
-                    if process in self._side:
-                        self._side.remove(process)
-                    self.stderr_parts.append(f"--- {process.name} ---\n{process.stderr}" if process.stderr else "")
-
     def answered(self, case_id: str) -> None:
-        self.first_answered.set()
         self.up()
-        if case_id in self.measured:
-            with self._lock:
-                for process in self._side:
-                    process.lines.put("")  # wakes the side lane: its cases may be free to go
         if self.on_answer:
             self.on_answer(case_id)
 
     def up(self) -> None:
         """Tells the run's start-up, once, that this client is up (or never will be)."""
-        with self._lock:
-            said, self._up = self._up, True
+        said, self._up = self._up, True
         if not said and self.startup is not None:
             self.startup.up()
 
-    def measured_answered(self) -> bool:
-        return all(case_id in self.session.answers for case_id in self.measured)
-
-    def drive(self, process: ClientProcess, owed: deque, side: bool) -> None:
+    def drive(self, process: ClientProcess, owed: deque) -> None:
         """Feeds ``process`` from ``owed`` until it is done, hangs or dies; what it still owes stays."""
         session, slack, grace, startup = self.session, self.slack, self.grace, self.startup
         in_flight: dict[str, tuple[Case, float, float]] = {}  # id -> case, sent at, watchdog limit
@@ -317,7 +268,6 @@ class _Lane:
             while (
                 stdin_open
                 and len(in_flight) < self.window
-                and (not side or self.measured_answered())
                 and (case := _next(owed, in_flight, bool(ready_at), starting is None, held))
             ):
                 limit = case.timeout_seconds + slack

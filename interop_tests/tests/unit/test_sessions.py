@@ -131,35 +131,14 @@ def test_a_measured_case_waits_for_the_variants_to_serve_and_a_deadline_wait_doe
     assert process.started + 0.4 <= process.sent["budget"]
 
 
-def test_an_exclusive_case_in_the_one_process_waits_for_every_timed_case_and_goes_beside_untimed_ones() -> None:
+def test_an_exclusive_case_waits_for_every_timed_case_and_goes_beside_untimed_ones() -> None:
     process = Paced({"warm-up": 0.1, "long": 0.4, "plain": 0.9})
     big = Case("big", "Teams/GetTeam", ({},), Expectation(), frozenset(), exclusive=True)
     cases = [big, exceeded("long", 1500), case("warm-up", None), case("plain", None)]
-    session = run_session("heavy", cases, lambda: process, slack=0.5, side_process=False)
+    session = run_session("heavy", cases, lambda: process, slack=0.5)
     assert session.problems == []
     assert process.sent["big"] >= process.answered["long"]  # never beside the timed case
     assert process.sent["big"] < process.answered["plain"]  # beside the untimed one
-
-
-def test_exclusive_cases_go_in_a_process_of_their_own_beside_deadline_waits_once_measured_cases_are_answered() -> None:
-    made: list[Paced] = []
-
-    def start() -> Paced:  # the first process, then the side lane's, each made when started
-        made.append(Paced({"warm-up": 0.2, "long": 1.2, "budget": 0.5} if not made else {}))
-        return made[-1]
-
-    big = Case("big", "Teams/GetTeam", ({},), Expectation(), frozenset(), exclusive=True)
-    huge = Case("huge", "Teams/GetTeam", ({},), Expectation(), frozenset(), exclusive=True)
-    budget = Case("budget", "Teams/GetTeam", ({},), Expectation(max_ms=2500), frozenset())
-    cases = [big, exceeded("long", 1500), budget, huge, case("warm-up", None)]
-    session = run_session("heavy", cases, start, slack=0.5)
-    main, side = made
-    assert session.problems == [] and session.processes == 2
-    assert {answer.problem for answer in session.answers.values()} == {None}
-    assert set(main.sent) == {"warm-up", "long", "budget"} and set(side.sent) == {"big", "huge"}
-    assert side.started >= main.answered["warm-up"]  # its start-up does not crowd the first's
-    assert main.answered["budget"] <= min(side.sent.values())  # never beside a measured case
-    assert max(side.answered.values()) < main.answered["long"]  # beside the deadline wait
 
 
 def test_a_variant_case_waits_for_the_variants_and_the_others_do_not() -> None:

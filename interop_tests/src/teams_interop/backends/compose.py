@@ -117,7 +117,6 @@ class ExchangeProcess(ClientProcess):
 
 class ComposeBackend(Backend):
     name = "compose"
-    concurrent_processes = False  # a client service serves its processes in turn
 
     def __init__(self, progress) -> None:
         super().__init__(progress, servers.default())  # docker-compose.yml's server service

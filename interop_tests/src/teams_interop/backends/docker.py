@@ -52,10 +52,6 @@ def connect():
 
 class DockerBackend(Backend):
     name = "docker"
-    # The exclusive cases stay in the client's one container: a second container per client cost
-    # the engine more than they take (seed trio, median of 5: 5.84 s with it, 5.49 s without; a
-    # second process in the same container, `docker exec`, was no faster: 5.53 s against 5.44 s).
-    concurrent_processes = False
 
     def __init__(self, progress, server=None) -> None:
         super().__init__(progress, server or servers.default())
