@@ -26,7 +26,7 @@ from teams_interop.contract import Observed, parse_result
 from teams_interop.progress import Progress
 from teams_interop.schema import ProtoSchema
 from teams_interop.servers import LiveTarget, ServerSpec
-from teams_interop.sessions import ClientProcess, Session, StartUp, run_session
+from teams_interop.sessions import ClientProcess, Session, run_session
 
 # The phases of a run, in the order reports list them.
 PHASES = ("server build", "client builds", "server start", "target check", "server variants", "cases", "judging")
@@ -130,12 +130,10 @@ def run_matrix(
             start,
             on_answer=on_answer,
             variants=variants,
-            startup=startup,
         )
         progress.done(client.language, f"finished in {session.seconds:.1f}s ({session.processes} process(es))")
         return session
 
-    startup = StartUp(len(clients)) if backend.hold_start_up else None
     cases_started = time.monotonic()
     try:
         with ThreadPoolExecutor(max_workers=max(1, len(clients))) as pool:

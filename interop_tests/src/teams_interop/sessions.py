@@ -1,21 +1,19 @@
-"""One client's session: its processes answer the cases they are sent, and are held to account.
+"""One client's session: its process answers the cases it is sent, and is held to account.
 
-The harness keeps at most ``WINDOW`` cases unanswered per process, so a client may run what it is
-sent concurrently and every case's clock starts when it is sent. A timed case (a deadline or a
-latency budget) is sent only once the process has answered once, so its clock never includes the
-client's start-up; a *measured* one (a latency budget, a deadline to meet) also waits for the
-server variants to serve (their start-up would crowd it), while a case waiting out a deadline does
-not (a late answer is still DEADLINE_EXCEEDED). The cases waiting out a deadline go first,
-longest first, so the session's longest wait overlaps the rest. Natively, the run's clients
-start up together (StartUp): until each has answered once, a client already up is sent only its
-deadline waits, so the others' start-ups, on the run's critical path, are not crowded. A case
-marked ``exclusive`` (megabytes each way, which broke other calls sharing their connection in
-some stacks) goes once every timed case is answered, beside untimed ones. Each case has a
-watchdog a little longer than its deadline: a case still unanswered then fails as *hung*, by
-name, the process is killed, and a fresh one is started for the cases still owed; other
-languages never notice. After its last result a client has ``GRACE_SECONDS`` to exit 0. Anything
-else (a non-zero exit, lingering, a crash, a line that answers no case) is a problem of the
-process, reported in a row of its own with the tail of its stderr, which is always kept.
+The harness keeps at most ``WINDOW`` cases unanswered, so a client may run what it is sent
+concurrently and every case's clock starts when it is sent. A timed case (a deadline or a latency
+budget) is sent only once the process has answered once, so its clock never includes the client's
+start-up; a *measured* one (a latency budget, a deadline to meet) also waits for the server
+variants to serve (their start-up would crowd it), while a case waiting out a deadline does not (a
+late answer is still DEADLINE_EXCEEDED). The cases waiting out a deadline go first, longest
+first, so the session's longest wait overlaps the rest. A case marked
+``exclusive`` (megabytes each way, which would crowd a timed case) goes once every timed case is
+answered, beside untimed ones. Each case has a watchdog a little longer than its deadline: a case
+still unanswered then fails as *hung*, by name, the process is killed, and a fresh one is started
+for the cases still owed; other languages never notice. After its last result a client has
+``GRACE_SECONDS`` to exit 0. Anything else (a non-zero exit, lingering, a crash, a line that
+answers no case) is a problem of the process, reported in a row of its own with the tail of its
+stderr, which is always kept.
 """
 
 import contextlib
@@ -41,7 +39,6 @@ STARTUP_NOTE = f", after a start-up allowance of {STARTUP_SECONDS:.0f} s: the pr
 GRACE_SECONDS = 5.0  # after stdin closes and the last result, to exit with status 0
 MAX_PROCESSES = 4  # a client that needs more fresh processes than this gets no more
 STDERR_KEPT = 64 * 1024  # characters of stderr kept per process, the tail
-HOLD_SECONDS = 1.0  # at most, for every client of a run to answer once (StartUp)
 
 
 class ClientProcess:
@@ -127,55 +124,6 @@ class Session:
         return bool(self.problems)
 
 
-class StartUp:
-    """The run's clients coming up together. Each client's longest deadline wait begins at its
-    process's first answer, so their start-ups are on the run's critical path, and the cases of a
-    client already up would crowd the others' (a JVM, a Node process and the server share two
-    cores). Until every client has answered once, or ``hold`` seconds have passed, a client is
-    sent one plain case to show it is up, and then only its deadline waits."""
-
-    def __init__(self, clients: int, hold: float = HOLD_SECONDS) -> None:
-        self._waiting = clients
-        self._over = threading.Event()
-        self._lock = threading.Lock()
-        self._processes: list[ClientProcess] = []  # woken when the hold ends
-        timer = threading.Timer(hold, self._end)
-        timer.daemon = True
-        timer.start()
-        if clients <= 0:
-            self._end()
-
-    @property
-    def over(self) -> bool:
-        return self._over.is_set()
-
-    def wait(self) -> None:
-        self._over.wait()  # bounded: the hold's timer ends it
-
-    def watch(self, process: ClientProcess) -> None:
-        """Wakes ``process``'s session when the hold ends (it may have more to send then)."""
-        with self._lock:
-            if not self._over.is_set():
-                self._processes.append(process)
-
-    def up(self) -> None:
-        """One client is up (it answered once), or never will be (its session is over)."""
-        with self._lock:
-            self._waiting -= 1
-            everyone = self._waiting <= 0
-        if everyone:
-            self._end()
-
-    def _end(self) -> None:
-        with self._lock:
-            if self._over.is_set():
-                return
-            self._over.set()
-            processes, self._processes = self._processes, []
-        for process in processes:
-            process.lines.put("")
-
-
 def run_session(
     language: str,
     cases: list[Case],
@@ -185,141 +133,112 @@ def run_session(
     grace: float = GRACE_SECONDS,
     on_answer: Callable[[str], None] | None = None,
     variants: Variants | Future | None = None,
-    startup: StartUp | None = None,
 ) -> Session:
     """``variants``: the server variants, or a Future of them while they still start (a case
-    that needs one waits for it; the others go at once). ``startup``: the run's, when other
-    clients start too (None: nothing is held back)."""
+    that needs one waits for it; the others go at once)."""
     session = Session(language)
+    window = window or WINDOW  # read at call time, so a test can narrow it
     owed = deque(sorted(cases, key=_urgency))
-    lane = _Lane(session, window or WINDOW, slack, grace, on_answer, variants, startup)  # WINDOW: read now
     stderr_parts: list[str] = []
-    try:
-        while owed:
-            if session.processes >= MAX_PROCESSES:
-                reason = f"not run: {language} needed more than {MAX_PROCESSES} fresh client processes"
-                for case in owed:
-                    session.answers[case.id] = Answer(problem=reason)
-                session.problems.append(f"{language}: gave up after {MAX_PROCESSES} client processes")
-                break
-            session.processes += 1
-            process = start()
-            try:
-                lane.drive(process, owed)
-            finally:
-                process.kill()
-                stderr_parts.append(f"--- {process.name} ---\n{process.stderr}" if process.stderr else "")
-    finally:
-        lane.up()
+    while owed:
+        if session.processes >= MAX_PROCESSES:
+            reason = f"not run: {language} needed more than {MAX_PROCESSES} fresh client processes"
+            for case in owed:
+                session.answers[case.id] = Answer(problem=reason)
+            session.problems.append(f"{language}: gave up after {MAX_PROCESSES} client processes")
+            break
+        session.processes += 1
+        process = start()
+        try:
+            _drive(session, process, owed, window, slack, grace, on_answer, variants)
+        finally:
+            process.kill()
+            stderr_parts.append(f"--- {process.name} ---\n{process.stderr}" if process.stderr else "")
     session.stderr = "\n".join(part for part in stderr_parts if part)
     session.seconds = time.monotonic() - session.began
     return session
 
 
-class _Lane:
-    """Feeds a session's owed cases to its processes, one after another (``drive``)."""
+def _drive(session, process, owed: deque, window, slack, grace, on_answer, variants=None) -> None:
+    """Feeds ``process`` from ``owed`` until it is done, hangs or dies; what it still owes stays."""
+    in_flight: dict[str, tuple[Case, float, float]] = {}  # id -> case, sent at, watchdog limit
+    stdin_open = True
+    answers_before = len(session.answers)
+    ready_at: list[float] = []  # when this process first answered
+    starting = variants if isinstance(variants, Future) else None
+    if starting is not None:
+        variants = None  # until they serve, only cases that need none of them are sent
+        starting.add_done_callback(lambda _: process.lines.put(""))  # wakes the loop below
 
-    def __init__(self, session, window, slack, grace, on_answer, variants, startup) -> None:
-        self.session, self.window, self.slack, self.grace = session, window, slack, grace
-        self.on_answer, self.variants, self.startup = on_answer, variants, startup
-        self._up = False
+    def clock(sent: float) -> float:
+        """When a case's watchdog clock started: at sending, or once the process was up."""
+        return max(sent, ready_at[0]) if ready_at else sent + STARTUP_SECONDS
 
-    def answered(self, case_id: str) -> None:
-        self.up()
-        if self.on_answer:
-            self.on_answer(case_id)
-
-    def up(self) -> None:
-        """Tells the run's start-up, once, that this client is up (or never will be)."""
-        said, self._up = self._up, True
-        if not said and self.startup is not None:
-            self.startup.up()
-
-    def drive(self, process: ClientProcess, owed: deque) -> None:
-        """Feeds ``process`` from ``owed`` until it is done, hangs or dies; what it still owes stays."""
-        session, slack, grace, startup = self.session, self.slack, self.grace, self.startup
-        in_flight: dict[str, tuple[Case, float, float]] = {}  # id -> case, sent at, watchdog limit
-        stdin_open = True
-        answers_before = len(session.answers)
-        ready_at: list[float] = []  # when this process first answered
-        variants = self.variants
-        starting = variants if isinstance(variants, Future) else None
-        if starting is not None:
-            variants = None  # until they serve, only cases that need none of them are sent
-            starting.add_done_callback(lambda _: process.lines.put(""))  # wakes the loop below
-        if startup is not None:
-            startup.watch(process)
-
-        def clock(sent: float) -> float:
-            """When a case's watchdog clock started: at sending, or once the process was up."""
-            return max(sent, ready_at[0]) if ready_at else sent + STARTUP_SECONDS
-
-        while True:
-            if starting is not None and starting.done():
-                if starting.exception() is not None:  # the run fails on it (matrix.py); none is sent
-                    for case in [case for case in owed if case.server]:
-                        owed.remove(case)
-                        session.answers[case.id] = Answer(problem=f"not run: the {case.server} server variant failed")
-                    variants = None
-                else:
-                    variants = starting.result()
-                starting = None
-            held = startup is not None and not startup.over
-            while (
-                stdin_open
-                and len(in_flight) < self.window
-                and (case := _next(owed, in_flight, bool(ready_at), starting is None, held))
-            ):
-                limit = case.timeout_seconds + slack
-                in_flight[case.id] = (case, time.monotonic(), limit)
-                with contextlib.suppress(OSError):  # it died; the reader's end of file says so
-                    process.send(json.dumps(case.request_line(variants), ensure_ascii=False))
-            if stdin_open and not owed and not in_flight:
+    while True:
+        if starting is not None and starting.done():
+            if starting.exception() is not None:  # the run fails on it (matrix.py); none is sent
+                for case in [case for case in owed if case.server]:
+                    owed.remove(case)
+                    session.answers[case.id] = Answer(problem=f"not run: the {case.server} server variant failed")
+                variants = None
+            else:
+                variants = starting.result()
+            starting = None
+        while (
+            stdin_open
+            and len(in_flight) < window
+            and (case := _next(owed, in_flight, bool(ready_at), variants_ready=starting is None))
+        ):
+            limit = case.timeout_seconds + slack
+            in_flight[case.id] = (case, time.monotonic(), limit)
+            with contextlib.suppress(OSError):  # it died; the reader's end of file says so
+                process.send(json.dumps(case.request_line(variants), ensure_ascii=False))
+        if stdin_open and not owed and not in_flight:
+            process.close_stdin()
+            stdin_open = False
+            _finish(session, process, grace)
+            return
+        now = time.monotonic()
+        expiry = min((clock(sent) + limit for _, sent, limit in in_flight.values()), default=now + 1.0)
+        try:
+            line = process.lines.get(timeout=max(0.01, min(expiry - now, 1.0)))
+        except queue.Empty:
+            line = ""
+        if line is None:  # stdout closed: the process is gone (or closed it early)
+            code = process.wait(grace)
+            died = f"the client process exited ({_code(code)}) before answering"
+            for case_id, (_, sent, _) in in_flight.items():
+                session.answers[case_id] = Answer(problem=f"{died}\n{_tail(process.stderr)}", seconds=_since(sent))
+            unanswered = len(in_flight) + len(owed)
+            session.problems.append(
+                f"{session.language}: {process.name} exited ({_code(code)}) with {unanswered} unanswered"
+            )
+            if stdin_open:
                 process.close_stdin()
-                stdin_open = False
-                _finish(session, process, grace)
-                return
-            now = time.monotonic()
-            expiry = min((clock(sent) + limit for _, sent, limit in in_flight.values()), default=now + 1.0)
-            try:
-                line = process.lines.get(timeout=max(0.01, min(expiry - now, 1.0)))
-            except queue.Empty:
-                line = ""
-            if line is None:  # stdout closed: the process is gone (or closed it early)
-                code = process.wait(grace)
-                died = f"the client process exited ({_code(code)}) before answering"
-                for case_id, (_, sent, _) in in_flight.items():
-                    session.answers[case_id] = Answer(problem=f"{died}\n{_tail(process.stderr)}", seconds=_since(sent))
-                unanswered = len(in_flight) + len(owed)
-                session.problems.append(
-                    f"{session.language}: {process.name} exited ({_code(code)}) with {unanswered} unanswered"
+            return
+        if line.strip():
+            _record(session, in_flight, line, on_answer)
+            if not ready_at and len(session.answers) > answers_before:
+                ready_at.append(time.monotonic())
+        now = time.monotonic()
+        hung = [case_id for case_id, (_, sent, limit) in in_flight.items() if now - clock(sent) > limit]
+        if hung:
+            for case_id in hung:
+                case, sent, limit = in_flight.pop(case_id)
+                session.answers[case_id] = Answer(
+                    problem=(
+                        f"hung: no result within {limit:.1f} s (its deadline of {case.deadline_ms} ms plus "
+                        f"{slack:.0f} s{'' if ready_at else STARTUP_NOTE});"
+                        " the client process was killed and a new one started for the "
+                        f"{len(in_flight) + len(owed)} cases it still owed"
+                    ),
+                    seconds=_since(sent),
                 )
-                if stdin_open:
-                    process.close_stdin()
-                return
-            if line.strip():
-                _record(session, in_flight, line, self.answered)
-                if not ready_at and len(session.answers) > answers_before:
-                    ready_at.append(time.monotonic())
-            now = time.monotonic()
-            hung = [case_id for case_id, (_, sent, limit) in in_flight.items() if now - clock(sent) > limit]
-            if hung:
-                for case_id in hung:
-                    case, sent, limit = in_flight.pop(case_id)
-                    session.answers[case_id] = Answer(
-                        problem=(
-                            f"hung: no result within {limit:.1f} s (its deadline of {case.deadline_ms} ms plus "
-                            f"{slack:.0f} s{'' if ready_at else STARTUP_NOTE});"
-                            " the client process was killed and a new one started for the "
-                            f"{len(in_flight) + len(owed)} cases it still owed"
-                        ),
-                        seconds=_since(sent),
-                    )
-                # Cases in flight with time left go to the next process, first.
-                owed.extendleft(reversed([case for case, _, _ in in_flight.values()]))
-                process.kill()
-                session.problems.append(f"{session.language}: {process.name} hung on {', '.join(hung)} (killed)")
-                return
+            # Cases in flight with time left go to the next process, first.
+            owed.extendleft(reversed([case for case, _, _ in in_flight.values()]))
+            process.kill()
+            session.problems.append(f"{session.language}: {process.name} hung on {', '.join(hung)} (killed)")
+            return
 
 
 def _waits_out(case: Case) -> bool:
@@ -327,17 +246,9 @@ def _waits_out(case: Case) -> bool:
     return _timed(case) and case.expect.code == DEADLINE_EXCEEDED
 
 
-def _plain(case: Case) -> bool:
-    """One request, no test hook (a delay), no deadline to time, on the plain channel (no TLS,
-    no compression): a quick call that shows a process is up."""
-    plain = not (case.metadata or case.exclusive or case.server or case.tls or case.compression)
-    return plain and not _timed(case) and len(case.requests) == 1
-
-
 def _measured(case: Case) -> bool:
-    """A timed case whose verdict a late answer can spoil: a latency budget, a deadline to meet.
-    (One waiting out its deadline expects DEADLINE_EXCEEDED, which a late answer still is.)"""
-    return _timed(case) and case.expect.code != DEADLINE_EXCEEDED
+    """A timed case whose verdict a late answer can spoil: a latency budget, a deadline to meet."""
+    return _timed(case) and not _waits_out(case)
 
 
 def _timed(case: Case) -> bool:
@@ -355,27 +266,16 @@ def _urgency(case: Case) -> tuple:
     return (0, -case.deadline_ms) if _waits_out(case) else (1, 0)
 
 
-def _next(owed: deque, in_flight: dict, ready: bool, variants_ready: bool = True, held: bool = False) -> Case | None:
+def _next(owed: deque, in_flight: dict, ready: bool, variants_ready: bool = True) -> Case | None:
     """The next case to send, taken out of ``owed``, or None. In order, except that until the
     process has answered once (its start-up and first connection are done), a timed case waits
     for it: their clocks, the client's deadline and the harness's latency budget, would
     otherwise count a cold start against them. A process given only timed cases gets one first,
     alone. A case that may not go beside those in flight, or whose server variant is still
     starting, waits, and so does a measured case while any variant starts (its start-up would
-    crowd the clock); the next one may go. While the run's start-up holds (``held``: StartUp), a
-    process is sent one plain case, alone, to show it is up, and then only its deadline waits."""
-    if held:
-        if ready:
-            candidates = [(index, case) for index, case in enumerate(owed) if _waits_out(case)]
-        elif in_flight:
-            return None
-        else:  # on the plain channel every client has (grpc-js stops compressing a channel's
-            # requests after its first response from a C-core server: clients/node/README.md)
-            candidates = sorted(enumerate(owed), key=lambda item: not _plain(item[1]))[:1]
-    else:
-        candidates = list(enumerate(owed))
+    crowd the clock); the next one may go."""
     waiting = not ready and (bool(in_flight) or not all(_timed(case) for case in owed))
-    for index, case in candidates:
+    for index, case in enumerate(owed):
         if (waiting and _timed(case)) or (not variants_ready and (_measured(case) or case.server)):
             continue
         if not _may_send(case, in_flight, owed):

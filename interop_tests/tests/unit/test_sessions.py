@@ -6,7 +6,7 @@ import time
 from concurrent.futures import Future
 
 from teams_interop.cases import Case, Expectation, Variants
-from teams_interop.sessions import ClientProcess, StartUp, run_session
+from teams_interop.sessions import ClientProcess, run_session
 
 
 def case(case_id: str, timeout_ms: int = 100) -> Case:
@@ -161,35 +161,3 @@ def test_variants_that_fail_to_start_leave_their_cases_not_run_and_the_others_ru
     session = run_session("variants", [secure, case("plain", None)], Recording, variants=variants)
     assert session.answers["secure"].problem == "not run: the tls server variant failed"
     assert session.answers["plain"].problem is None
-
-
-def test_while_the_run_starts_up_a_client_up_already_is_sent_only_its_deadline_waits() -> None:
-    startup = StartUp(2, hold=5.0)
-    quick, slow = Recording(), Recording(startup=0.6)
-    gzip = Case("gzip", "Teams/GetTeam", ({},), Expectation(), frozenset(), compression="gzip")
-    cases = [gzip, exceeded("long", 300), case("plain", None), case("other", None)]
-    sessions = {}
-
-    def run(name, process) -> None:
-        sessions[name] = run_session(name, list(cases), lambda: process, startup=startup)
-
-    threads = [threading.Thread(target=run, args=item) for item in (("quick", quick), ("slow", slow))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert [session.problems for session in sessions.values()] == [[], []]
-    slow_up = slow.started + 0.6
-    assert min(quick.sent, key=quick.sent.get) == "plain"  # a plain call shows it is up, alone
-    assert quick.sent["long"] < slow_up  # its deadline wait goes once it is up
-    assert quick.sent["gzip"] >= slow_up and quick.sent["other"] >= slow_up  # the rest once all are
-    assert min(slow.sent, key=slow.sent.get) == "plain" and len([t for t in slow.sent.values() if t < slow_up]) == 1
-
-
-def test_the_start_up_holds_for_at_most_its_limit() -> None:
-    started = time.monotonic()
-    startup = StartUp(2, hold=0.5)  # the other client never answers
-    process = Recording()
-    session = run_session("alone", [case("plain", None), case("other", None)], lambda: process, startup=startup)
-    assert session.problems == []
-    assert process.sent["plain"] < started + 0.2 and started + 0.5 <= process.sent["other"] < started + 1.5

@@ -76,10 +76,6 @@ class Backend(abc.ABC):
     # Start servers with --test-hooks when their manifest has the feature; ``interop bench`` sets
     # False, so the server measured is the one deployments run (make_backend(..., hooks=False)).
     hooks: bool = True
-    # The run's clients start up together (sessions.StartUp): measured natively only. In
-    # containers it made the C++ client's connection to the Node server fail more often (a
-    # failure of that pair that was there before it: clients/cpp/README.md).
-    hold_start_up: bool = False
 
     def __init__(self, progress: Progress, server: ServerSpec | LiveTarget) -> None:
         self.progress = progress

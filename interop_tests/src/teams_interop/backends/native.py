@@ -34,7 +34,6 @@ LISTENING = re.compile(r"listening on .*:(\d+)")
 
 class NativeBackend(Backend):
     name = "native"
-    hold_start_up = True
 
     def __init__(
         self,
