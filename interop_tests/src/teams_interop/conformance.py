@@ -6,6 +6,7 @@ caller starts the Teams server (with ``--test-hooks``) and passes its address; t
 drives the client and judges what it wrote.
 """
 
+import dataclasses
 import json
 import os
 import queue
@@ -32,6 +33,7 @@ class Check:
     expect: list[dict[str, Any]]
     warmup: list[str] = field(default_factory=list)
     within_ms: float | None = None
+    min_connections: int | None = None
 
 
 def load_checks(path: Path | None = None) -> list[Check]:
@@ -60,12 +62,55 @@ def run_conformance(
     message each; an empty list means the client conforms."""
     validator = result_validator()
     argv = [part.replace("{target}", target) for part in command]
+    port = int(target.rsplit(":", 1)[1])
     failures: list[str] = []
     for check in checks if checks is not None else load_checks():
         if only and check.name not in only:
             continue
-        failures += [f"{check.name}: {problem}" for problem in run_check(check, argv, cwd, env, validator)]
+        lines = [line.replace("{second_target}", f"localhost:{port}") for line in check.lines]
+        check = dataclasses.replace(check, lines=lines)
+        failures += [f"{check.name}: {problem}" for problem in run_check(check, argv, cwd, env, validator, port)]
     return failures
+
+
+def connections_to(port: int) -> int | None:
+    """Established TCP connections to ``port`` on this machine (their client ends), from
+    /proc/net/tcp and tcp6; None where there is no such file to read."""
+    count, found = 0, False
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        found = True
+        for row in rows:
+            fields = row.split()
+            if len(fields) > 3 and fields[3] == "01" and int(fields[2].rsplit(":", 1)[1], 16) == port:
+                count += 1
+    return count if found else None
+
+
+class _ConnectionWatch:
+    """The most connections to the server seen while a check's calls are in flight."""
+
+    def __init__(self, port: int) -> None:
+        self.port, self.most, self.readable = port, 0, True
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.thread.start()
+
+    def _watch(self) -> None:
+        while not self.stop.is_set():
+            count = connections_to(self.port)
+            if count is None:
+                self.readable = False
+                return
+            self.most = max(self.most, count)
+            self.stop.wait(0.02)
+
+    def done(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=5)
 
 
 class _Reader:
@@ -86,7 +131,7 @@ class _Reader:
         return self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
 
 
-def run_check(check: Check, argv, cwd, env, validator) -> list[str]:
+def run_check(check: Check, argv, cwd, env, validator, port: int = 0) -> list[str]:
     problems: list[str] = []
     try:
         process = subprocess.Popen(
@@ -140,9 +185,20 @@ def run_check(check: Check, argv, cwd, env, validator) -> list[str]:
             collect(len(check.warmup))
         warm_ids = set(results)
         sent = time.monotonic()
+        watch = _ConnectionWatch(port) if check.min_connections else None
         _send(process, check.lines)
         process.stdin.close()
-        collect(len(check.expect))
+        collect(1 if watch else len(check.expect))
+        if watch:  # while the first answer was awaited, the calls were all in flight
+            watch.done()
+            if not watch.readable:
+                problems.append("cannot count connections here (no /proc/net/tcp)")
+            elif watch.most < check.min_connections:
+                problems.append(
+                    f"{watch.most} connection(s) to the server while its calls were in flight, want at least "
+                    f"{check.min_connections}: each distinct `target` needs a channel of its own (CONTRACT.md)"
+                )
+            collect(len(check.expect) - 1)
         last_result = max((t for entries in results.values() for t, _ in entries), default=sent)
         try:
             process.wait(timeout=max(0.0, last_result + EXIT_GRACE_SECONDS - time.monotonic()))

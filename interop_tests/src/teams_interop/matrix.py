@@ -18,7 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from teams_interop.backends import Backend
+from teams_interop.backends import Backend, EnvironmentProblem
 from teams_interop.cases import Case, Variants
 from teams_interop.clients import ClientSpec
 from teams_interop.compare import Outcome, Verdict, judge
@@ -27,6 +27,11 @@ from teams_interop.progress import Progress
 from teams_interop.schema import ProtoSchema
 from teams_interop.servers import LiveTarget, ServerSpec
 from teams_interop.sessions import ClientProcess, Session, run_session
+
+# The server variants start once every client has answered once, or this long after the server
+# serves, whichever comes first: their start-up (three servers and the run's PKI) would otherwise
+# crowd the clients' own, which is on every run's critical path.
+VARIANTS_WAIT_FOR_CLIENTS_SECONDS = 1.0
 
 # The phases of a run, in the order reports list them.
 PHASES = ("server build", "client builds", "server start", "target check", "server variants", "cases", "judging")
@@ -105,7 +110,8 @@ def run_matrix(
     backend.prepare_server()
     if target is None:
         matrix.phases["server build"] = time.monotonic() - started
-    variants, first_processes = start_servers(matrix, backend, clients, runnable)
+    up = ClientsUp([client.language for client in clients if supported(client, runnable)])
+    variants, first_processes = start_servers(matrix, backend, clients, runnable, up.event)
 
     def run_one(client: ClientSpec) -> Session:
         own_cases = supported(client, runnable)
@@ -114,6 +120,8 @@ def run_matrix(
 
         def on_answer(_case_id: str) -> None:
             answered[0] += 1
+            if answered[0] == 1:
+                up.answered(client.language)
             progress.step(client.language, f"{answered[0]}/{total} answered")
 
         attempts = iter(range(1, 1_000))
@@ -130,6 +138,7 @@ def run_matrix(
             start,
             on_answer=on_answer,
             variants=variants,
+            own_target=backend.own_target,
         )
         progress.done(client.language, f"finished in {session.seconds:.1f}s ({session.processes} process(es))")
         return session
@@ -137,18 +146,24 @@ def run_matrix(
     cases_started = time.monotonic()
     try:
         with ThreadPoolExecutor(max_workers=max(1, len(clients))) as pool:
-            for client, session in zip(clients, pool.map(run_one, clients), strict=True):
-                matrix.sessions[client.language] = session
-                matrix.results[client.language] = observe(session, supported(client, runnable), schema)
-                matrix.process_problems[client.language] = list(session.problems)
+            sessions = list(pool.map(run_one, clients))
     finally:
         for process in first_processes.values():  # a client whose session never began
             process.kill()
     matrix.phases["cases"] = time.monotonic() - cases_started
     variants.result()  # a variant that failed to start fails the run, as the server would
-    judging = time.monotonic()
-    judge_matrix(matrix)
-    matrix.phases["judging"] = time.monotonic() - judging
+    # Nothing calls the servers any more: they stop (0.07 s) while the results are read and judged
+    # (the backend's owner may close it again: that is safe).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="close") as closing:
+        closed = closing.submit(backend.close)
+        judging = time.monotonic()
+        for client, session in zip(clients, sessions, strict=True):
+            matrix.sessions[client.language] = session
+            matrix.results[client.language] = observe(session, supported(client, runnable), schema)
+            matrix.process_problems[client.language] = list(session.problems)
+        judge_matrix(matrix)
+        matrix.phases["judging"] = time.monotonic() - judging
+        closed.result()
     order = {name: index for index, name in enumerate(PHASES)}  # threads finish in any order
     matrix.phases = dict(sorted(matrix.phases.items(), key=lambda item: order.get(item[0], len(order))))
     return matrix
@@ -194,32 +209,64 @@ def name_server_differences(runs: list[MatrixRun]) -> list[MatrixRun]:
     return runs
 
 
+class ClientsUp:
+    """Set once every listed client has answered a case (its start-up is over)."""
+
+    def __init__(self, languages: list[str]) -> None:
+        self.waiting, self.lock, self.event = set(languages), threading.Lock(), threading.Event()
+        if not self.waiting:
+            self.event.set()
+
+    def answered(self, language: str) -> None:
+        with self.lock:
+            self.waiting.discard(language)
+            if not self.waiting:
+                self.event.set()
+
+
 def start_servers(
-    matrix: MatrixRun, backend: Backend, clients: list[ClientSpec], cases: list[Case]
+    matrix: MatrixRun,
+    backend: Backend,
+    clients: list[ClientSpec],
+    cases: list[Case],
+    clients_up: threading.Event | None = None,
 ) -> tuple[Future, dict[str, ClientProcess]]:
-    """The server and its variants (TLS, mTLS, token; only those a chosen case needs) start
-    together while the clients build; once the clients are built and the server's address is
-    known, each client with cases to run starts its first process. Returns once the server
-    serves, the variants perhaps still starting (their cases, and the timed ones, wait for them:
-    sessions.py): a Future of the Variants, and the clients' processes by language. (Variants
-    started only once the server served crowded the timed cases of a ten-client run.)"""
+    """The server starts while the clients build; once the clients are built and the server's
+    address is known, each client with cases to run starts its first process. The variants (TLS,
+    mTLS, token; only those a chosen case needs) start once the server serves and ``clients_up``
+    is set (every client has answered once), or VARIANTS_WAIT_FOR_CLIENTS_SECONDS after it
+    serves: started with the server, their three start-ups and the PKI's crowded the server's
+    and the clients' on two cores, on the way to every client's first answer. Returns once the
+    server serves, the variants still to start (their cases, and the measured ones, wait for them:
+    sessions.py): a Future of the Variants, and the clients' processes by language."""
     needed = {case.server for client in clients for case in supported(client, cases) if case.server}
     if matrix.live:
         needed = set()  # a live target: nothing to start, only its own TLS and token (Variants)
     backend.expect_variants(needed)
     launched, addressed = threading.Event(), threading.Event()  # launch over; and it succeeded
+    served, serving = threading.Event(), threading.Event()  # the wait for it is over; it serves
 
     def bring_up() -> float:
         started = time.monotonic()
         try:
-            backend.launch_server()
-            addressed.set()
+            try:
+                backend.launch_server()
+                addressed.set()
+            finally:
+                launched.set()
+            backend.await_server()
+            serving.set()
         finally:
-            launched.set()
-        backend.await_server()
+            served.set()
         return time.monotonic() - started
 
     def start_variants() -> Variants:
+        if needed:
+            served.wait()
+            if not serving.is_set():  # the run fails on the server's own error
+                raise EnvironmentProblem("the server did not start: no variants either")
+            if clients_up is not None:
+                clients_up.wait(timeout=VARIANTS_WAIT_FOR_CLIENTS_SECONDS)
         started = time.monotonic()
         found = backend.start_variants(needed)
         if needed:

@@ -6,9 +6,15 @@ budget) is sent only once the process has answered once, so its clock never incl
 start-up; a *measured* one (a latency budget, a deadline to meet) also waits for the server
 variants to serve (their start-up would crowd it), while a case waiting out a deadline does not (a
 late answer is still DEADLINE_EXCEEDED). The cases waiting out a deadline go first, longest
-first, so the session's longest wait overlaps the rest. A case marked
-``exclusive`` (megabytes each way, which would crowd a timed case) goes once every timed case is
-answered, beside untimed ones. Each case has a watchdog a little longer than its deadline: a case
+first, so the session's longest wait overlaps the rest. A case marked ``exclusive`` (megabytes
+each way) never shares a connection with a timed case: multi-megabyte messages beside other calls
+on one connection broke some stacks' calls (a grpc-js server's connection to a C++ client, a
+grpclib stream against grpc-go). Where the backend gives the server a second name (``own_target``:
+``localhost`` beside ``127.0.0.1``, a container's network alias), a client dials it on a channel
+of its own, so the exclusive cases go there right after the deadline waits, beside them, and
+only a measured case (whose clock their CPU would crowd) keeps apart from them; they are then
+off the run's critical path. Without one (a live target, compose) they go once every timed
+case is answered, beside untimed ones. Each case has a watchdog a little longer than its deadline: a case
 still unanswered then fails as *hung*, by name, the process is killed, and a fresh one is started
 for the cases still owed; other languages never notice. After its last result a client has
 ``GRACE_SECONDS`` to exit 0. Anything else (a non-zero exit, lingering, a crash, a line that
@@ -133,12 +139,15 @@ def run_session(
     grace: float = GRACE_SECONDS,
     on_answer: Callable[[str], None] | None = None,
     variants: Variants | Future | None = None,
+    own_target: str | None = None,
 ) -> Session:
     """``variants``: the server variants, or a Future of them while they still start (a case
-    that needs one waits for it; the others go at once)."""
+    that needs one waits for it; the others go at once). ``own_target``: the server's address
+    under another name, for the exclusive cases' connection of their own (None: there is none)."""
     session = Session(language)
     window = window or WINDOW  # read at call time, so a test can narrow it
-    owed = deque(sorted(cases, key=_urgency))
+    schedule = Schedule(own_target)
+    owed = deque(sorted(cases, key=schedule.urgency))
     stderr_parts: list[str] = []
     while owed:
         if session.processes >= MAX_PROCESSES:
@@ -150,7 +159,7 @@ def run_session(
         session.processes += 1
         process = start()
         try:
-            _drive(session, process, owed, window, slack, grace, on_answer, variants)
+            _drive(session, process, owed, window, slack, grace, on_answer, variants, schedule)
         finally:
             process.kill()
             stderr_parts.append(f"--- {process.name} ---\n{process.stderr}" if process.stderr else "")
@@ -159,8 +168,9 @@ def run_session(
     return session
 
 
-def _drive(session, process, owed: deque, window, slack, grace, on_answer, variants=None) -> None:
+def _drive(session, process, owed: deque, window, slack, grace, on_answer, variants=None, schedule=None) -> None:
     """Feeds ``process`` from ``owed`` until it is done, hangs or dies; what it still owes stays."""
+    schedule = schedule or Schedule()
     in_flight: dict[str, tuple[Case, float, float]] = {}  # id -> case, sent at, watchdog limit
     stdin_open = True
     answers_before = len(session.answers)
@@ -187,12 +197,12 @@ def _drive(session, process, owed: deque, window, slack, grace, on_answer, varia
         while (
             stdin_open
             and len(in_flight) < window
-            and (case := _next(owed, in_flight, bool(ready_at), variants_ready=starting is None))
+            and (case := schedule.next(owed, in_flight, bool(ready_at), variants_ready=starting is None))
         ):
             limit = case.timeout_seconds + slack
             in_flight[case.id] = (case, time.monotonic(), limit)
             with contextlib.suppress(OSError):  # it died; the reader's end of file says so
-                process.send(json.dumps(case.request_line(variants), ensure_ascii=False))
+                process.send(json.dumps(schedule.request_line(case, variants), ensure_ascii=False))
         if stdin_open and not owed and not in_flight:
             process.close_stdin()
             stdin_open = False
@@ -257,43 +267,72 @@ def _timed(case: Case) -> bool:
     return case.expect.max_ms is not None or case.deadline_ms < DEFAULT_TIMEOUT_MS
 
 
-def _urgency(case: Case) -> tuple:
-    """The sending order (a stable sort keeps the catalogue's order within each group): the
-    cases that wait out a deadline, longest first; the others (latency budgets among them: sent
-    first, they met the busiest moment of a ten-client run and went over); the exclusive ones."""
-    if case.exclusive:
-        return (2, 0)
-    return (0, -case.deadline_ms) if _waits_out(case) else (1, 0)
+class Schedule:
+    """The order cases go in and which may share the window, for a server with or without a
+    second name (``own_target``) for the exclusive cases."""
 
+    def __init__(self, own_target: str | None = None) -> None:
+        self.own_target = own_target
 
-def _next(owed: deque, in_flight: dict, ready: bool, variants_ready: bool = True) -> Case | None:
-    """The next case to send, taken out of ``owed``, or None. In order, except that until the
-    process has answered once (its start-up and first connection are done), a timed case waits
-    for it: their clocks, the client's deadline and the harness's latency budget, would
-    otherwise count a cold start against them. A process given only timed cases gets one first,
-    alone. A case that may not go beside those in flight, or whose server variant is still
-    starting, waits, and so does a measured case while any variant starts (its start-up would
-    crowd the clock); the next one may go."""
-    waiting = not ready and (bool(in_flight) or not all(_timed(case) for case in owed))
-    for index, case in enumerate(owed):
-        if (waiting and _timed(case)) or (not variants_ready and (_measured(case) or case.server)):
-            continue
-        if not _may_send(case, in_flight, owed):
-            continue
-        del owed[index]
-        return case
-    return None
+    def urgency(self, case: Case) -> tuple:
+        """The sending order (a stable sort keeps the catalogue's order within each group): the
+        cases that wait out a deadline, longest first; the exclusive ones, when they have a
+        connection of their own; the others (latency budgets among them: sent first, they met the
+        busiest moment of a ten-client run and went over); else the exclusive ones last."""
+        if case.exclusive:
+            return (0, 1) if self._apart(case) else (2, 0)
+        return (0, -case.deadline_ms) if _waits_out(case) else (1, 0)
 
+    def request_line(self, case: Case, variants: Variants | None) -> dict:
+        line = case.request_line(variants)
+        if self._apart(case):
+            line["target"] = self.own_target
+        return line
 
-def _may_send(case: Case, in_flight: dict, owed: deque) -> bool:
-    """An exclusive case (megabytes each way) never shares the window with a timed one: it waits
-    until no timed case is owed or in flight (a timed case owed again after a hang waits for it)."""
-    in_window = [other for other, _, _ in in_flight.values()]
-    if case.exclusive:
-        return not any(_timed(other) for other in [*in_window, *owed])
-    if _timed(case):
-        return not any(other.exclusive for other in in_window)
-    return True
+    def next(self, owed: deque, in_flight: dict, ready: bool, variants_ready: bool = True) -> Case | None:
+        """The next case to send, taken out of ``owed``, or None. In order, except that until
+        the process has answered once (its start-up and first connection are done), a timed case
+        waits for it: their clocks, the client's deadline and the harness's latency budget, would
+        otherwise count a cold start against them; so does an exclusive case on its own
+        connection (its megabytes would hold the first answer, and the deadline waits, back). A
+        process given only such cases gets one first, alone. A case that may not go beside those
+        in flight, or whose server variant is still starting, waits, and so does a measured case
+        while any variant starts (its start-up would crowd the clock); the next one may go."""
+        waiting = not ready and (bool(in_flight) or not all(map(self._holds, owed)))
+        for index, case in enumerate(owed):
+            if waiting and self._holds(case):
+                continue
+            if not variants_ready and (_measured(case) or case.server):
+                continue
+            if not self.may_send(case, in_flight, owed):
+                continue
+            del owed[index]
+            return case
+        return None
+
+    def _holds(self, case: Case) -> bool:
+        """A case that waits for the process's first answer."""
+        return _timed(case) or self._apart(case)
+
+    def _apart(self, case: Case) -> bool:
+        """An exclusive case that goes to the server's second name (a variant's has none)."""
+        return case.exclusive and bool(self.own_target) and not case.server
+
+    def may_send(self, case: Case, in_flight: dict, owed: deque) -> bool:
+        """An exclusive case (megabytes each way) never shares a connection with a timed one. On
+        its own connection it only keeps apart from measured cases (their clocks), both ways;
+        on the server's one connection it waits until no timed case is owed or in flight (a
+        timed case owed again after a hang waits for it)."""
+        in_window = [other for other, _, _ in in_flight.values()]
+        if self._apart(case):
+            return not any(_measured(other) for other in in_window)
+        if _measured(case) and any(map(self._apart, in_window)):
+            return False
+        if case.exclusive:
+            return not any(_timed(other) for other in [*in_window, *owed])
+        if _timed(case):
+            return not any(other.exclusive and not self._apart(other) for other in in_window)
+        return True
 
 
 def _record(session: Session, in_flight: dict, line: str, on_answer) -> None:

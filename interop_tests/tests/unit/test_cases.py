@@ -92,3 +92,13 @@ def test_duplicate_ids_are_rejected(tmp_path, schema) -> None:
     (tmp_path / "a_b.yaml").write_text("cases: {c: {method: Teams/GetTeam, requests: [{}]}}")
     with pytest.raises(CatalogueError, match="a_b_c"):
         load_catalogue(schema, tmp_path)
+
+
+def test_the_status_code_table_is_grpcs() -> None:
+    """cases.CODES is written out (grpcio's import is kept off the run's start): it must be
+    every code grpcio knows, by the same name and number."""
+    import grpc
+
+    from teams_interop.cases import CODES
+
+    assert {code.name: code.value[0] for code in grpc.StatusCode} == CODES

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from teams_interop.cases import load_catalogue
 from teams_interop.clients import load as load_manifest
-from teams_interop.compat import command, pairs, report, source
+from teams_interop.compat import command, pairs, report, source, trees
 from teams_interop.compat.check import BREAKING, COMPATIBLE, COULD_NOT_RUN, GateResult
 from teams_interop.compat.elements import Element
 from teams_interop.compat.skew import Break, SkewResult, Version
@@ -131,7 +131,7 @@ def test_a_gate_that_cannot_run_exits_2_with_one_line(monkeypatch, capsys) -> No
     def unknown(*args, **kwargs):
         raise TreeError("--against 'nope' is not a commit in this repository")
 
-    monkeypatch.setattr(command.trees, "git_ref", unknown)
+    monkeypatch.setattr(trees, "git_ref", unknown)
     parser = argparse.ArgumentParser()
     command.add_arguments(parser)
     args = parser.parse_args(["--against", "nope", "--github-annotations"])

@@ -1,14 +1,15 @@
 """The matrix's start-up order, on a scripted backend: the clients start as soon as the server's
-address is known (their start-up overlaps the server's); a server that never serves takes the
-early clients down with it, one that cannot start starts no client."""
+address is known (their start-up overlaps the server's), the variants once they are up; a server
+that never serves takes the early clients down with it, one that cannot start starts no client."""
 
+import threading
 import time
 
 import pytest
 
 from teams_interop.backends import Backend, EnvironmentProblem
 from teams_interop.cases import Case, Expectation, Variants
-from teams_interop.matrix import MatrixRun, start_servers
+from teams_interop.matrix import VARIANTS_WAIT_FOR_CLIENTS_SECONDS, MatrixRun, start_servers
 from teams_interop.progress import Progress
 from teams_interop.servers import default
 from tests.helpers import make_client
@@ -94,3 +95,16 @@ def test_a_server_that_cannot_start_starts_no_client() -> None:
     with pytest.raises(EnvironmentProblem, match="cannot start the python server"):
         start_servers(matrix, backend, clients, CASES)
     assert backend.spawned == []
+
+
+def test_the_variants_start_once_the_clients_are_up_or_a_second_after_serving() -> None:
+    clients = [make_client("go")]
+    for up_after, waited in ((0.2, 0.2), (None, VARIANTS_WAIT_FOR_CLIENTS_SECONDS)):
+        backend, up = ScriptedBackend(), threading.Event()
+        matrix = MatrixRun(backend="scripted", cases=CASES, clients=clients)
+        variants, _ = start_servers(matrix, backend, clients, CASES, up)
+        if up_after is not None:
+            threading.Timer(up_after, up.set).start()
+        variants.result()
+        after_serving = backend.events["variants"] - backend.events["serving"]
+        assert waited - 0.05 <= after_serving < waited + 0.3, (up_after, after_serving)

@@ -161,3 +161,48 @@ def test_variants_that_fail_to_start_leave_their_cases_not_run_and_the_others_ru
     session = run_session("variants", [secure, case("plain", None)], Recording, variants=variants)
     assert session.answers["secure"].problem == "not run: the tls server variant failed"
     assert session.answers["plain"].problem is None
+
+
+def test_with_a_second_name_an_exclusive_case_goes_there_beside_the_deadline_waits() -> None:
+    process = Paced({"warm-up": 0.1, "plain": 0.1, "long": 0.6, "big": 0.3})
+    lines = []
+    original = process.send
+    process.send = lambda line: (lines.append(json.loads(line)), original(line))
+    big = Case("big", "Teams/GetTeam", ({},), Expectation(), frozenset(), exclusive=True)
+    cases = [big, case("plain", None), exceeded("long", 1500), case("warm-up", None)]
+    session = run_session("apart", cases, lambda: process, slack=0.5, own_target="localhost:9")
+    assert session.problems == []
+    assert process.sent["big"] >= min(process.answered.values())  # not before the first answer
+    assert process.sent["long"] <= process.sent["big"] < process.answered["long"]  # beside the wait
+    assert {line["id"]: line.get("target") for line in lines} == {
+        "warm-up": None,
+        "long": None,
+        "big": "localhost:9",
+        "plain": None,
+    }
+
+
+def test_with_a_second_name_a_measured_case_and_an_exclusive_one_keep_apart() -> None:
+    process = Paced({"warm-up": 0.1, "big": 0.4})
+    big = Case("big", "Teams/GetTeam", ({},), Expectation(), frozenset(), exclusive=True)
+    budget = Case("budget", "Teams/GetTeam", ({},), Expectation(max_ms=2500), frozenset())
+    cases = [case("warm-up", None), budget, big]
+    session = run_session("apart", cases, lambda: process, slack=0.5, own_target="localhost:9")
+    assert session.problems == []
+    assert process.sent["budget"] >= process.answered["big"]
+
+
+def test_with_a_second_name_a_process_given_only_exclusive_cases_still_gets_one() -> None:
+    big = [Case(name, "Teams/GetTeam", ({},), Expectation(), frozenset(), exclusive=True) for name in "ab"]
+    session = run_session("apart", big, Recording, slack=0.5, own_target="localhost:9")
+    assert session.problems == [] and set(session.answers) == {"a", "b"}
+
+
+def test_a_variant_case_keeps_its_variant_even_when_exclusive() -> None:
+    process, variants = Recording(), Variants({"tls": "127.0.0.1:7"})
+    lines = []
+    original = process.send
+    process.send = lambda line: (lines.append(json.loads(line)), original(line))
+    secure = Case("secure", "Teams/GetTeam", ({},), Expectation(), frozenset(), server="tls", exclusive=True)
+    session = run_session("apart", [secure], lambda: process, variants=variants, own_target="localhost:9")
+    assert session.problems == [] and lines[0]["target"] == "127.0.0.1:7"

@@ -4,6 +4,10 @@ containers that docker compose started (the harness then runs inside compose as 
 Every backend gives the matrix the same thing: a server (any manifest's, with test hooks on when
 it has them, or a live target it did not start), and a way to feed a client its request lines
 and collect what it printed.
+
+The health checks (``teams_interop.health``, and with it grpcio, 80 ms to import) are imported
+where a backend first waits for a server, once it has launched it: the import then overlaps the
+server's start-up instead of delaying it.
 """
 
 import abc
@@ -18,7 +22,6 @@ from concurrent.futures import ThreadPoolExecutor
 from teams_interop import pki
 from teams_interop.cases import Variants
 from teams_interop.clients import ClientSpec
-from teams_interop.health import wait_for_target, wait_until_serving
 from teams_interop.progress import Progress
 from teams_interop.servers import DEFAULT, LiveTarget, ServerSpec
 from teams_interop.sessions import ClientProcess
@@ -108,6 +111,8 @@ class Backend(abc.ABC):
 
     def check_live_target(self) -> None:
         """A live target must answer (its health service, when it has one) within its wait."""
+        from teams_interop.health import wait_for_target
+
         target = self.live
         try:
             wait_for_target(
@@ -170,12 +175,21 @@ class Backend(abc.ABC):
 
     def wait_for_variant(self, variant: str, target: str, authority: pki.Pki, describe: str = "") -> None:
         """Health over the variant's transport (the health service needs no token)."""
+        from teams_interop.health import wait_until_serving
+
         tls = variant in ("tls", "mtls")
         try:
             wait_until_serving(target, authority=authority if tls else None, client_certificate=variant == "mtls")
         except RuntimeError as error:
             raise EnvironmentProblem(f"the {variant} server variant: {error}{describe}") from None
         self.progress.step(f"server-{variant}", f"serving on {target}")
+
+    @property
+    def own_target(self) -> str | None:
+        """The launched server under a second name (another ``host:port`` string for the same
+        listener), which a client dials on a channel, and so a connection, of its own: the cases
+        of megabytes go there (sessions.py). None where there is none (a live target, compose)."""
+        return None
 
     @abc.abstractmethod
     def spawn(self, client: ClientSpec, attempt: int) -> ClientProcess:

@@ -21,7 +21,6 @@ from pathlib import Path
 from teams_interop import pki, servers
 from teams_interop.backends import Backend, EnvironmentProblem
 from teams_interop.clients import ClientSpec
-from teams_interop.health import wait_until_serving
 from teams_interop.sessions import ClientProcess
 
 POLL_SECONDS = 0.05
@@ -136,6 +135,8 @@ class ComposeBackend(Backend):
         """Compose started the server: its service name is the target."""
 
     def await_server(self) -> None:
+        from teams_interop.health import wait_until_serving
+
         try:
             wait_until_serving(self.target)
         except RuntimeError as error:

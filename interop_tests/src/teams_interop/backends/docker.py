@@ -30,7 +30,8 @@ from teams_interop import builds, image_inputs, paths, pki, servers
 from teams_interop.backends import Backend, EnvironmentProblem, PipeProcess
 from teams_interop.builds import BuildError
 from teams_interop.clients import ClientSpec, command
-from teams_interop.health import wait_until_serving
+
+SECOND_NAME = "-apart"  # the server container's network alias: own_target
 
 
 def connect():
@@ -213,12 +214,15 @@ class DockerBackend(Backend):
             self.pki_dir = paths.layout().work_dir / "tls" / self.run_id
             self.pki_dir.mkdir(parents=True, exist_ok=True)
             volumes = {str(self.pki_dir): {"bind": "/tls", "mode": "ro"}}
+        name = f"teams-{self.server_label}-{self.run_id}"
+        network = self._network_name()
         try:
             self.container = self.docker.containers.run(
                 self.images["server"],
                 command=self.server_args,
-                name=f"teams-{self.server_label}-{self.run_id}",
-                network=self._network_name(),
+                name=name,
+                network=network,
+                networking_config={network: self.docker.api.create_endpoint_config(aliases=[f"{name}{SECOND_NAME}"])},
                 ports=ports,
                 volumes=volumes,
                 detach=True,
@@ -235,6 +239,8 @@ class DockerBackend(Backend):
         return self.container.attrs["NetworkSettings"]["Ports"][f"{port}/tcp"][0]["HostPort"]
 
     def await_server(self) -> None:
+        from teams_interop.health import wait_until_serving
+
         if self.live is not None:
             self.check_live_target()
             return
@@ -274,6 +280,13 @@ class DockerBackend(Backend):
         except EnvironmentProblem as problem:
             raise EnvironmentProblem(f"{problem}\nits log:\n{''.join(log)}") from None
         return f"{self.container.name}:{port}"
+
+    @property
+    def own_target(self) -> str | None:
+        """The server's container under its network alias."""
+        if self.live is not None or self.container is None:
+            return None
+        return f"{self.container.name}{SECOND_NAME}:{self.server_port}"
 
     @property
     def target(self) -> str:

@@ -10,6 +10,7 @@ import contextlib
 import os
 import re
 import shutil
+import socket
 import subprocess
 import threading
 import time
@@ -20,7 +21,6 @@ from teams_interop import builds, paths, pki
 from teams_interop import servers as server_manifests
 from teams_interop.backends import Backend, EnvironmentProblem, PipeProcess
 from teams_interop.clients import ClientSpec, command
-from teams_interop.health import wait_until_serving
 from teams_interop.servers import LiveTarget, ServerSpec
 
 INSTALL_HINTS = {
@@ -57,6 +57,7 @@ class NativeBackend(Backend):
         self.variants: list[subprocess.Popen] = []
         self.pki_dir: Path | None = None
         self.target = ""
+        self._own_target: str | None = None
 
     def prepare(self, clients: list[ClientSpec]) -> None:
         for client in clients:
@@ -127,8 +128,16 @@ class NativeBackend(Backend):
             return
         self.process, port = self._launch([], self.server_log)
         self.target = f"127.0.0.1:{port}"
+        self._own_target = f"localhost:{port}" if _localhost_is_loopback() else None
+
+    @property
+    def own_target(self) -> str | None:
+        """``localhost`` where it names 127.0.0.1, the address the server listens on."""
+        return self._own_target
 
     def await_server(self) -> None:
+        from teams_interop.health import wait_until_serving
+
         if self.live is not None:
             self.check_live_target()
             return
@@ -200,6 +209,14 @@ class NativeBackend(Backend):
         if self.pki_dir is not None:
             shutil.rmtree(self.pki_dir, ignore_errors=True)
             self.pki_dir = None
+
+
+def _localhost_is_loopback() -> bool:
+    """``localhost`` resolves to 127.0.0.1 (perhaps beside ::1), where the server listens."""
+    try:
+        return "127.0.0.1" in {info[4][0] for info in socket.getaddrinfo("localhost", None, proto=socket.IPPROTO_TCP)}
+    except OSError:
+        return False
 
 
 def _read_port(process: subprocess.Popen, log_path: Path, name: str) -> int:

@@ -14,6 +14,7 @@ last answer it has ``GRACE_SECONDS`` to exit 0, as in the matrix.
 
 import contextlib
 import datetime
+import functools
 import json
 import os
 import queue
@@ -21,8 +22,6 @@ import shutil
 import subprocess
 import time
 from dataclasses import dataclass
-
-import jsonschema
 
 from teams_interop.backends import Backend, EnvironmentProblem
 from teams_interop.bench.model import BenchRun, Outcome, Sample
@@ -201,18 +200,20 @@ def _finish(run: BenchRun, process: ClientProcess, language: str) -> None:
         problems.append(f"{language}: {problem}")
 
 
-def _validator() -> jsonschema.Draft202012Validator:
+@functools.cache
+def _validator():
+    """Made at the first bench result, not at import: every command builds the parser, which
+    imports this module, and jsonschema's import was 60 ms of every `interop run`'s start."""
+    import jsonschema
+
     schema = json.loads(CONTRACT_SCHEMA.read_text(encoding="utf-8"))
     return jsonschema.Draft202012Validator({**schema["$defs"]["result"], "$defs": schema["$defs"]})
-
-
-_VALIDATOR = _validator()
 
 
 def check_result(result, item: Item, harness_ms: float) -> Sample | str:
     """The bench result as a Sample, or why it cannot be believed (malformed, not a bench, the
     wrong number of calls, figures that contradict each other or the harness's own clock)."""
-    if problems := sorted(_VALIDATOR.iter_errors(result), key=lambda e: list(e.path)):
+    if problems := sorted(_validator().iter_errors(result), key=lambda e: list(e.path)):
         where = "/".join(str(p) for p in problems[0].path) or "(top level)"
         return f"malformed result at {where}: {problems[0].message}"
     if "error" in result:
