@@ -312,11 +312,16 @@ class DockerBackend(Backend):
     def close(self) -> None:
         """The server's container removed, killed (nothing reads a test server's last words; its
         variants go with it), then the network."""
-        from docker.errors import NotFound
+        from docker.errors import APIError, NotFound
 
         if self.container is not None:
-            with contextlib.suppress(NotFound):  # already gone
+            try:
                 self.container.remove(force=True)
+            except NotFound:  # already gone
+                pass
+            except APIError as error:  # 409: someone else is removing it (a `docker rm -f` by hand)
+                if error.status_code != 409:
+                    raise
         for process in self.variants:  # `docker exec` ends with its container
             try:
                 process.wait(timeout=15)
