@@ -1,5 +1,3 @@
-import sys
+from teams_interop.cli import entry
 
-from teams_interop.cli import main
-
-sys.exit(main())
+entry()

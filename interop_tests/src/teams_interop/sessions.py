@@ -14,12 +14,12 @@ grpclib stream against grpc-go). Where the backend gives the server a second nam
 of its own, so the exclusive cases go there right after the deadline waits, beside them, and
 only a measured case (whose clock their CPU would crowd) keeps apart from them; they are then
 off the run's critical path. Without one (a live target, compose) they go once every timed
-case is answered, beside untimed ones. Each case has a watchdog a little longer than its deadline: a case
-still unanswered then fails as *hung*, by name, the process is killed, and a fresh one is started
-for the cases still owed; other languages never notice. After its last result a client has
-``GRACE_SECONDS`` to exit 0. Anything else (a non-zero exit, lingering, a crash, a line that
-answers no case) is a problem of the process, reported in a row of its own with the tail of its
-stderr, which is always kept.
+case is answered, beside untimed ones. Each case has a watchdog a little longer than its
+deadline: a case still unanswered then fails as *hung*, by name, the process is killed, and a
+fresh one is started for the cases still owed; other languages never notice. After its last
+result a client has ``GRACE_SECONDS`` to exit 0. Anything else (a non-zero exit, lingering, a
+crash, a line that answers no case) is a problem of the process, reported in a row of its own
+with the tail of its stderr, which is always kept.
 """
 
 import contextlib
