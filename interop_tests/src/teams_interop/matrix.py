@@ -26,7 +26,7 @@ from teams_interop.contract import Observed, parse_result
 from teams_interop.progress import Progress
 from teams_interop.schema import ProtoSchema
 from teams_interop.servers import LiveTarget, ServerSpec
-from teams_interop.sessions import ClientProcess, Session, run_session
+from teams_interop.sessions import ClientProcess, MegabyteGate, Session, run_session
 
 # The server variants start once every client has answered once, or this long after the server
 # serves, whichever comes first: their start-up (three servers and the run's PKI) would otherwise
@@ -111,6 +111,7 @@ def run_matrix(
     if target is None:
         matrix.phases["server build"] = time.monotonic() - started
     up = ClientsUp([client.language for client in clients if supported(client, runnable)])
+    gate = MegabyteGate([client.language for client in clients])
     variants, first_processes = start_servers(matrix, backend, clients, runnable, up.event)
 
     def run_one(client: ClientSpec) -> Session:
@@ -139,6 +140,7 @@ def run_matrix(
             on_answer=on_answer,
             variants=variants,
             own_target=backend.own_target,
+            gate=gate,
         )
         progress.done(client.language, f"finished in {session.seconds:.1f}s ({session.processes} process(es))")
         return session

@@ -5,21 +5,21 @@ concurrently and every case's clock starts when it is sent. A timed case (a dead
 budget) is sent only once the process has answered once, so its clock never includes the client's
 start-up; a *measured* one (a latency budget, a deadline to meet) also waits for the server
 variants to serve (their start-up would crowd it), while a case waiting out a deadline does not (a
-late answer is still DEADLINE_EXCEEDED). The cases waiting out a deadline go first, longest
-first, so the session's longest wait overlaps the rest. A case marked ``exclusive`` (megabytes
-each way) never shares a connection with a timed case: multi-megabyte messages beside other calls
-on one connection broke some stacks' calls (a grpc-js server's connection to a C++ client, a
-grpclib stream against grpc-go). Where the backend gives the server a second name (``own_target``:
-``localhost`` beside ``127.0.0.1``, a container's network alias), a client dials it on a channel
-of its own, so the exclusive cases go there right after the deadline waits, beside them, and
-only a measured case (whose clock their CPU would crowd) keeps apart from them; they are then
-off the run's critical path. Without one (a live target, compose) they go once every timed
-case is answered, beside untimed ones. Each case has a watchdog a little longer than its
-deadline: a case still unanswered then fails as *hung*, by name, the process is killed, and a
-fresh one is started for the cases still owed; other languages never notice. After its last
-result a client has ``GRACE_SECONDS`` to exit 0. Anything else (a non-zero exit, lingering, a
-crash, a line that answers no case) is a problem of the process, reported in a row of its own
-with the tail of its stderr, which is always kept.
+late answer is still DEADLINE_EXCEEDED). The cases waiting out a deadline go first, longest first,
+so the session's longest wait overlaps the rest. A case marked ``exclusive`` (megabytes each way)
+never shares a connection with a timed case: multi-megabyte messages beside other calls on one
+connection broke some stacks' calls (a grpc-js server's connection to a C++ client, a grpclib
+stream against grpc-go). Where the backend gives the server a second name (``own_target``:
+``localhost`` beside ``127.0.0.1``, a container's network alias), a client dials it on a channel of
+its own, so the exclusive cases go there beside the deadline waits, once every session's are past
+their first half (``MegabyteGate``), and only a measured case (whose clock their CPU would crowd)
+keeps apart from them; they are then off the run's critical path. Without one (a live target,
+compose) they go once every timed case is answered, beside untimed ones. Each case has a watchdog a
+little longer than its deadline: a case still unanswered then fails as *hung*, by name, the process
+is killed, and a fresh one is started for the cases still owed; other languages never notice. After
+its last result a client has ``GRACE_SECONDS`` to exit 0. Anything else (a non-zero exit,
+lingering, a crash, a line that answers no case) is a problem of the process, reported in a row of
+its own with the tail of its stderr, which is always kept.
 """
 
 import contextlib
@@ -140,15 +140,28 @@ def run_session(
     on_answer: Callable[[str], None] | None = None,
     variants: Variants | Future | None = None,
     own_target: str | None = None,
+    gate: "MegabyteGate | None" = None,
 ) -> Session:
     """``variants``: the server variants, or a Future of them while they still start (a case
     that needs one waits for it; the others go at once). ``own_target``: the server's address
-    under another name, for the exclusive cases' connection of their own (None: there is none)."""
+    under another name, for the exclusive cases' connection of their own (None: there is none);
+    ``gate``: the run's MegabyteGate, shared by every session (default: this one's alone)."""
     session = Session(language)
     window = window or WINDOW  # read at call time, so a test can narrow it
-    schedule = Schedule(own_target)
+    schedule = Schedule(own_target, gate or MegabyteGate([language]), language)
     owed = deque(sorted(cases, key=schedule.urgency))
     stderr_parts: list[str] = []
+    try:
+        _run_processes(session, owed, start, window, slack, grace, on_answer, variants, schedule, stderr_parts)
+    finally:
+        schedule.passed(time.monotonic())  # however it ended, this session holds nobody back
+    session.stderr = "\n".join(part for part in stderr_parts if part)
+    session.seconds = time.monotonic() - session.began
+    return session
+
+
+def _run_processes(session, owed, start, window, slack, grace, on_answer, variants, schedule, stderr_parts) -> None:
+    language = session.language
     while owed:
         if session.processes >= MAX_PROCESSES:
             reason = f"not run: {language} needed more than {MAX_PROCESSES} fresh client processes"
@@ -163,14 +176,12 @@ def run_session(
         finally:
             process.kill()
             stderr_parts.append(f"--- {process.name} ---\n{process.stderr}" if process.stderr else "")
-    session.stderr = "\n".join(part for part in stderr_parts if part)
-    session.seconds = time.monotonic() - session.began
-    return session
 
 
 def _drive(session, process, owed: deque, window, slack, grace, on_answer, variants=None, schedule=None) -> None:
     """Feeds ``process`` from ``owed`` until it is done, hangs or dies; what it still owes stays."""
     schedule = schedule or Schedule()
+    schedule.gate.watch(process.lines)  # woken when the gate's opening becomes known
     in_flight: dict[str, tuple[Case, float, float]] = {}  # id -> case, sent at, watchdog limit
     stdin_open = True
     answers_before = len(session.answers)
@@ -201,8 +212,10 @@ def _drive(session, process, owed: deque, window, slack, grace, on_answer, varia
         ):
             limit = case.timeout_seconds + slack
             in_flight[case.id] = (case, time.monotonic(), limit)
+            schedule.sent(case)
             with contextlib.suppress(OSError):  # it died; the reader's end of file says so
                 process.send(json.dumps(schedule.request_line(case, variants), ensure_ascii=False))
+        schedule.check(owed)
         if stdin_open and not owed and not in_flight:
             process.close_stdin()
             stdin_open = False
@@ -210,6 +223,7 @@ def _drive(session, process, owed: deque, window, slack, grace, on_answer, varia
             return
         now = time.monotonic()
         expiry = min((clock(sent) + limit for _, sent, limit in in_flight.values()), default=now + 1.0)
+        expiry = min(expiry, schedule.next_change(owed, now))
         try:
             line = process.lines.get(timeout=max(0.01, min(expiry - now, 1.0)))
         except queue.Empty:
@@ -267,12 +281,71 @@ def _timed(case: Case) -> bool:
     return case.expect.max_ms is not None or case.deadline_ms < DEFAULT_TIMEOUT_MS
 
 
+class MegabyteGate:
+    """When the cases of megabytes may go, run-wide: once every session's deadline waits are
+    past their first half. A single-threaded server (grpc-js) busy with some clients' megabytes
+    answered other clients' stream-deadline cases late: the first response, due at once, came
+    after the 1.5 s deadline (node, node-connect and ruby against the Node server in containers,
+    while go, cpp and rust, up first, sent theirs). Past half its deadline a stream's first
+    response is in, and what is left is the client's own timer."""
+
+    def __init__(self, languages: list[str]) -> None:
+        self._waiting, self._at = set(languages), 0.0
+        self._lock = threading.Lock()
+        self._watchers: list[queue.Queue] = []
+
+    def watch(self, lines: queue.Queue) -> None:
+        """``lines`` gets an empty line when the opening time becomes known (it wakes a session)."""
+        with self._lock:
+            self._watchers.append(lines)
+
+    def passed(self, language: str, at: float) -> None:
+        """``language``'s deadline waits are past their first half at ``at`` (monotonic)."""
+        with self._lock:
+            if language not in self._waiting:
+                return
+            self._waiting.discard(language)
+            self._at = max(self._at, at)
+            watchers = list(self._watchers) if not self._waiting else []
+        for lines in watchers:
+            lines.put("")
+
+    def opens_at(self) -> float | None:
+        """When the gate opens; None until every session has said."""
+        with self._lock:
+            return None if self._waiting else self._at
+
+
 class Schedule:
     """The order cases go in and which may share the window, for a server with or without a
     second name (``own_target``) for the exclusive cases."""
 
-    def __init__(self, own_target: str | None = None) -> None:
-        self.own_target = own_target
+    def __init__(self, own_target: str | None = None, gate: MegabyteGate | None = None, language: str = "") -> None:
+        self.own_target, self.language = own_target, language
+        self.gate = gate or MegabyteGate([language])
+        self._halves: list[float] = []  # when each deadline wait sent is past its first half
+        self._told = False
+
+    def sent(self, case: Case) -> None:
+        if _waits_out(case):
+            self._halves.append(time.monotonic() + case.timeout_seconds / 2)
+
+    def check(self, owed: deque) -> None:
+        """Tells the gate once every deadline wait of this session has been sent."""
+        if not self._told and not any(map(_waits_out, owed)):
+            self.passed(max(self._halves, default=time.monotonic()))
+
+    def passed(self, at: float) -> None:
+        if not self._told:
+            self._told = True
+            self.gate.passed(self.language, at)
+
+    def next_change(self, owed: deque, now: float) -> float:
+        """When an exclusive case waiting for the gate may go (far off if none waits)."""
+        opens = self.gate.opens_at()
+        if opens is not None and opens > now and any(map(self._apart, owed)):
+            return opens
+        return now + 3600.0
 
     def urgency(self, case: Case) -> tuple:
         """The sending order (a stable sort keeps the catalogue's order within each group): the
@@ -325,6 +398,9 @@ class Schedule:
         timed case owed again after a hang waits for it)."""
         in_window = [other for other, _, _ in in_flight.values()]
         if self._apart(case):
+            opens = self.gate.opens_at()
+            if opens is None or time.monotonic() < opens:
+                return False
             return not any(_measured(other) for other in in_window)
         if _measured(case) and any(map(self._apart, in_window)):
             return False

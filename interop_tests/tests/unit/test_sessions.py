@@ -6,7 +6,7 @@ import time
 from concurrent.futures import Future
 
 from teams_interop.cases import Case, Expectation, Variants
-from teams_interop.sessions import ClientProcess, run_session
+from teams_interop.sessions import ClientProcess, MegabyteGate, run_session
 
 
 def case(case_id: str, timeout_ms: int = 100) -> Case:
@@ -164,7 +164,7 @@ def test_variants_that_fail_to_start_leave_their_cases_not_run_and_the_others_ru
 
 
 def test_with_a_second_name_an_exclusive_case_goes_there_beside_the_deadline_waits() -> None:
-    process = Paced({"warm-up": 0.1, "plain": 0.1, "long": 0.6, "big": 0.3})
+    process = Paced({"warm-up": 0.1, "plain": 0.1, "long": 1.4, "big": 0.3})
     lines = []
     original = process.send
     process.send = lambda line: (lines.append(json.loads(line)), original(line))
@@ -173,7 +173,8 @@ def test_with_a_second_name_an_exclusive_case_goes_there_beside_the_deadline_wai
     session = run_session("apart", cases, lambda: process, slack=0.5, own_target="localhost:9")
     assert session.problems == []
     assert process.sent["big"] >= min(process.answered.values())  # not before the first answer
-    assert process.sent["long"] <= process.sent["big"] < process.answered["long"]  # beside the wait
+    # beside the wait, once half of its 1.5 s deadline is gone (its first response is in)
+    assert process.sent["long"] + 0.75 <= process.sent["big"] < process.answered["long"]
     assert {line["id"]: line.get("target") for line in lines} == {
         "warm-up": None,
         "long": None,
@@ -206,3 +207,27 @@ def test_a_variant_case_keeps_its_variant_even_when_exclusive() -> None:
     secure = Case("secure", "Teams/GetTeam", ({},), Expectation(), frozenset(), server="tls", exclusive=True)
     session = run_session("apart", [secure], lambda: process, variants=variants, own_target="localhost:9")
     assert session.problems == [] and lines[0]["target"] == "127.0.0.1:7"
+
+
+def test_the_megabytes_wait_until_every_sessions_deadline_waits_are_half_through() -> None:
+    """Two sessions share the run's gate: the first, up at once, holds its exclusive case until
+    the second, up 0.5 s later, is half through its deadline wait (a single-threaded server busy
+    with megabytes would answer that wait's first response late)."""
+    gate = MegabyteGate(["fast", "slow"])
+    fast, slow = Paced({"big": 0.1}), Recording(startup=0.5)
+    big = Case("big", "Teams/GetTeam", ({},), Expectation(), frozenset(), exclusive=True)
+    sessions = {}
+
+    def run(name, process, cases) -> None:
+        sessions[name] = run_session(name, cases, lambda: process, slack=0.5, own_target="localhost:9", gate=gate)
+
+    threads = [
+        threading.Thread(target=run, args=("fast", fast, [case("warm-up", None), big])),
+        threading.Thread(target=run, args=("slow", slow, [case("warm-up", None), exceeded("long", 1000)])),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(session.problems == [] for session in sessions.values())
+    assert fast.sent["big"] >= slow.sent["long"] + 0.5 >= slow.started + 1.0
