@@ -26,7 +26,7 @@ from teams_interop.contract import Observed, parse_result
 from teams_interop.progress import Progress
 from teams_interop.schema import ProtoSchema
 from teams_interop.servers import LiveTarget, ServerSpec
-from teams_interop.sessions import ClientProcess, MegabyteGate, Session, run_session
+from teams_interop.sessions import ClientProcess, RollCall, Session, run_session
 
 # The server variants start once every client has answered once, or this long after the server
 # serves, whichever comes first: their start-up (three servers and the run's PKI) would otherwise
@@ -110,8 +110,8 @@ def run_matrix(
     backend.prepare_server()
     if target is None:
         matrix.phases["server build"] = time.monotonic() - started
-    up = ClientsUp([client.language for client in clients if supported(client, runnable)])
-    gate = MegabyteGate([client.language for client in clients])
+    up = RollCall([client.language for client in clients if supported(client, runnable)])
+    gate = RollCall([client.language for client in clients])  # for the megabytes (sessions.py)
     variants, first_processes = start_servers(matrix, backend, clients, runnable, up.event)
 
     def run_one(client: ClientSpec) -> Session:
@@ -122,7 +122,7 @@ def run_matrix(
         def on_answer(_case_id: str) -> None:
             answered[0] += 1
             if answered[0] == 1:
-                up.answered(client.language)
+                up.answer(client.language)
             progress.step(client.language, f"{answered[0]}/{total} answered")
 
         attempts = iter(range(1, 1_000))
@@ -211,21 +211,6 @@ def name_server_differences(runs: list[MatrixRun]) -> list[MatrixRun]:
     return runs
 
 
-class ClientsUp:
-    """Set once every listed client has answered a case (its start-up is over)."""
-
-    def __init__(self, languages: list[str]) -> None:
-        self.waiting, self.lock, self.event = set(languages), threading.Lock(), threading.Event()
-        if not self.waiting:
-            self.event.set()
-
-    def answered(self, language: str) -> None:
-        with self.lock:
-            self.waiting.discard(language)
-            if not self.waiting:
-                self.event.set()
-
-
 def start_servers(
     matrix: MatrixRun,
     backend: Backend,
@@ -246,26 +231,20 @@ def start_servers(
         needed = set()  # a live target: nothing to start, only its own TLS and token (Variants)
     backend.expect_variants(needed)
     launched, addressed = threading.Event(), threading.Event()  # launch over; and it succeeded
-    served, serving = threading.Event(), threading.Event()  # the wait for it is over; it serves
 
     def bring_up() -> float:
         started = time.monotonic()
         try:
-            try:
-                backend.launch_server()
-                addressed.set()
-            finally:
-                launched.set()
-            backend.await_server()
-            serving.set()
+            backend.launch_server()
+            addressed.set()
         finally:
-            served.set()
+            launched.set()
+        backend.await_server()
         return time.monotonic() - started
 
-    def start_variants() -> Variants:
+    def start_variants(server: Future) -> Variants:
         if needed:
-            served.wait()
-            if not serving.is_set():  # the run fails on the server's own error
+            if server.exception() is not None:  # once it serves; the run fails on its own error
                 raise EnvironmentProblem("the server did not start: no variants either")
             if clients_up is not None:
                 clients_up.wait(timeout=VARIANTS_WAIT_FOR_CLIENTS_SECONDS)
@@ -276,11 +255,11 @@ def start_servers(
         return found
 
     first: dict[str, ClientProcess] = {}
-    variant_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="variants")
-    variants = variant_thread.submit(start_variants)
-    variant_thread.shutdown(wait=False)  # the sessions wait for the Future, not this function
     with ThreadPoolExecutor(max_workers=1) as server_thread:
         server = server_thread.submit(bring_up)
+        variant_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="variants")
+        variants = variant_thread.submit(start_variants, server)
+        variant_thread.shutdown(wait=False)  # the sessions wait for the Future, not this function
         try:
             clients_started = time.monotonic()
             backend.prepare(clients)

@@ -12,7 +12,7 @@ connection broke some stacks' calls (a grpc-js server's connection to a C++ clie
 stream against grpc-go). Where the backend gives the server a second name (``own_target``:
 ``localhost`` beside ``127.0.0.1``, a container's network alias), a client dials it on a channel of
 its own, so the exclusive cases go there beside the deadline waits, once every session's are past
-their first half (``MegabyteGate``), and only a measured case (whose clock their CPU would crowd)
+their first half (a ``RollCall``), and only a measured case (whose clock their CPU would crowd)
 keeps apart from them; they are then off the run's critical path. Without one (a live target,
 compose) they go once every timed case is answered, beside untimed ones. Each case has a watchdog a
 little longer than its deadline: a case still unanswered then fails as *hung*, by name, the process
@@ -140,19 +140,33 @@ def run_session(
     on_answer: Callable[[str], None] | None = None,
     variants: Variants | Future | None = None,
     own_target: str | None = None,
-    gate: "MegabyteGate | None" = None,
+    gate: "RollCall | None" = None,
 ) -> Session:
     """``variants``: the server variants, or a Future of them while they still start (a case
     that needs one waits for it; the others go at once). ``own_target``: the server's address
     under another name, for the exclusive cases' connection of their own (None: there is none);
-    ``gate``: the run's MegabyteGate, shared by every session (default: this one's alone)."""
+    ``gate``: the run's RollCall for the megabytes, shared by every session (default: this one's
+    alone)."""
     session = Session(language)
     window = window or WINDOW  # read at call time, so a test can narrow it
-    schedule = Schedule(own_target, gate or MegabyteGate([language]), language)
+    schedule = Schedule(own_target, gate, language)
     owed = deque(sorted(cases, key=schedule.urgency))
     stderr_parts: list[str] = []
     try:
-        _run_processes(session, owed, start, window, slack, grace, on_answer, variants, schedule, stderr_parts)
+        while owed:
+            if session.processes >= MAX_PROCESSES:
+                reason = f"not run: {language} needed more than {MAX_PROCESSES} fresh client processes"
+                for case in owed:
+                    session.answers[case.id] = Answer(problem=reason)
+                session.problems.append(f"{language}: gave up after {MAX_PROCESSES} client processes")
+                break
+            session.processes += 1
+            process = start()
+            try:
+                _drive(session, process, owed, window, slack, grace, on_answer, variants, schedule)
+            finally:
+                process.kill()
+                stderr_parts.append(f"--- {process.name} ---\n{process.stderr}" if process.stderr else "")
     finally:
         schedule.passed(time.monotonic())  # however it ended, this session holds nobody back
     session.stderr = "\n".join(part for part in stderr_parts if part)
@@ -160,27 +174,8 @@ def run_session(
     return session
 
 
-def _run_processes(session, owed, start, window, slack, grace, on_answer, variants, schedule, stderr_parts) -> None:
-    language = session.language
-    while owed:
-        if session.processes >= MAX_PROCESSES:
-            reason = f"not run: {language} needed more than {MAX_PROCESSES} fresh client processes"
-            for case in owed:
-                session.answers[case.id] = Answer(problem=reason)
-            session.problems.append(f"{language}: gave up after {MAX_PROCESSES} client processes")
-            break
-        session.processes += 1
-        process = start()
-        try:
-            _drive(session, process, owed, window, slack, grace, on_answer, variants, schedule)
-        finally:
-            process.kill()
-            stderr_parts.append(f"--- {process.name} ---\n{process.stderr}" if process.stderr else "")
-
-
-def _drive(session, process, owed: deque, window, slack, grace, on_answer, variants=None, schedule=None) -> None:
+def _drive(session, process, owed: deque, window, slack, grace, on_answer, variants, schedule: "Schedule") -> None:
     """Feeds ``process`` from ``owed`` until it is done, hangs or dies; what it still owes stays."""
-    schedule = schedule or Schedule()
     schedule.gate.watch(process.lines)  # woken when the gate's opening becomes known
     in_flight: dict[str, tuple[Case, float, float]] = {}  # id -> case, sent at, watchdog limit
     stdin_open = True
@@ -281,48 +276,56 @@ def _timed(case: Case) -> bool:
     return case.expect.max_ms is not None or case.deadline_ms < DEFAULT_TIMEOUT_MS
 
 
-class MegabyteGate:
-    """When the cases of megabytes may go, run-wide: once every session's deadline waits are
-    past their first half. A single-threaded server (grpc-js) busy with some clients' megabytes
-    answered other clients' stream-deadline cases late: the first response, due at once, came
-    after the 1.5 s deadline (node, node-connect and ruby against the Node server in containers,
-    while go, cpp and rust, up first, sent theirs). Past half its deadline a stream's first
-    response is in, and what is left is the client's own timer."""
+class RollCall:
+    """Every listed session answers once, each with a moment; then ``event`` is set and
+    ``latest()`` is the latest moment given, and every watched queue gets an empty line (it wakes
+    a session). The matrix holds the server variants until every client is up, and the cases of
+    megabytes until every session's deadline waits are half through (the MegabyteGate): a
+    single-threaded server (grpc-js) busy with some clients' megabytes answered other clients'
+    stream-deadline cases late, the first response, due at once, after the 1.5 s deadline (node,
+    node-connect and ruby against the Node server in containers, while go, cpp and rust, up
+    first, sent theirs). Past half its deadline a stream's first response is in, and what is left
+    is the client's own timer."""
 
     def __init__(self, languages: list[str]) -> None:
-        self._waiting, self._at = set(languages), 0.0
+        self._waiting, self._latest = set(languages), 0.0
         self._lock = threading.Lock()
         self._watchers: list[queue.Queue] = []
+        self.event = threading.Event()
+        if not self._waiting:
+            self.event.set()
 
     def watch(self, lines: queue.Queue) -> None:
-        """``lines`` gets an empty line when the opening time becomes known (it wakes a session)."""
         with self._lock:
             self._watchers.append(lines)
 
-    def passed(self, language: str, at: float) -> None:
-        """``language``'s deadline waits are past their first half at ``at`` (monotonic)."""
+    def answer(self, language: str, at: float | None = None) -> None:
+        """``language`` answers (its first answer, or its deadline waits half through at ``at``)."""
         with self._lock:
             if language not in self._waiting:
                 return
             self._waiting.discard(language)
-            self._at = max(self._at, at)
-            watchers = list(self._watchers) if not self._waiting else []
+            self._latest = max(self._latest, time.monotonic() if at is None else at)
+            if self._waiting:
+                return
+            watchers = list(self._watchers)
+        self.event.set()
         for lines in watchers:
             lines.put("")
 
-    def opens_at(self) -> float | None:
-        """When the gate opens; None until every session has said."""
+    def latest(self) -> float | None:
+        """The latest moment answered; None until every session has answered."""
         with self._lock:
-            return None if self._waiting else self._at
+            return None if self._waiting else self._latest
 
 
 class Schedule:
     """The order cases go in and which may share the window, for a server with or without a
     second name (``own_target``) for the exclusive cases."""
 
-    def __init__(self, own_target: str | None = None, gate: MegabyteGate | None = None, language: str = "") -> None:
+    def __init__(self, own_target: str | None = None, gate: RollCall | None = None, language: str = "") -> None:
         self.own_target, self.language = own_target, language
-        self.gate = gate or MegabyteGate([language])
+        self.gate = gate or RollCall([language])
         self._halves: list[float] = []  # when each deadline wait sent is past its first half
         self._told = False
 
@@ -338,11 +341,11 @@ class Schedule:
     def passed(self, at: float) -> None:
         if not self._told:
             self._told = True
-            self.gate.passed(self.language, at)
+            self.gate.answer(self.language, at)
 
     def next_change(self, owed: deque, now: float) -> float:
         """When an exclusive case waiting for the gate may go (far off if none waits)."""
-        opens = self.gate.opens_at()
+        opens = self.gate.latest()
         if opens is not None and opens > now and any(map(self._apart, owed)):
             return opens
         return now + 3600.0
@@ -398,7 +401,7 @@ class Schedule:
         timed case owed again after a hang waits for it)."""
         in_window = [other for other, _, _ in in_flight.values()]
         if self._apart(case):
-            opens = self.gate.opens_at()
+            opens = self.gate.latest()
             if opens is None or time.monotonic() < opens:
                 return False
             return not any(_measured(other) for other in in_window)

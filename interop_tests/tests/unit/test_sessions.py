@@ -6,7 +6,7 @@ import time
 from concurrent.futures import Future
 
 from teams_interop.cases import Case, Expectation, Variants
-from teams_interop.sessions import ClientProcess, MegabyteGate, run_session
+from teams_interop.sessions import ClientProcess, RollCall, run_session
 
 
 def case(case_id: str, timeout_ms: int = 100) -> Case:
@@ -213,7 +213,7 @@ def test_the_megabytes_wait_until_every_sessions_deadline_waits_are_half_through
     """Two sessions share the run's gate: the first, up at once, holds its exclusive case until
     the second, up 0.5 s later, is half through its deadline wait (a single-threaded server busy
     with megabytes would answer that wait's first response late)."""
-    gate = MegabyteGate(["fast", "slow"])
+    gate = RollCall(["fast", "slow"])
     fast, slow = Paced({"big": 0.1}), Recording(startup=0.5)
     big = Case("big", "Teams/GetTeam", ({},), Expectation(), frozenset(), exclusive=True)
     sessions = {}

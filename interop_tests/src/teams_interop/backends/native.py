@@ -7,6 +7,7 @@ the clients of one proto version can run against the server of another.
 """
 
 import contextlib
+import functools
 import os
 import re
 import shutil
@@ -57,7 +58,6 @@ class NativeBackend(Backend):
         self.variants: list[subprocess.Popen] = []
         self.pki_dir: Path | None = None
         self.target = ""
-        self._own_target: str | None = None
 
     def prepare(self, clients: list[ClientSpec]) -> None:
         for client in clients:
@@ -128,12 +128,13 @@ class NativeBackend(Backend):
             return
         self.process, port = self._launch([], self.server_log)
         self.target = f"127.0.0.1:{port}"
-        self._own_target = f"localhost:{port}" if _localhost_is_loopback() else None
 
     @property
     def own_target(self) -> str | None:
         """``localhost`` where it names 127.0.0.1, the address the server listens on."""
-        return self._own_target
+        if self.live is not None or not self.target or not _localhost_is_loopback():
+            return None
+        return f"localhost:{self.target.rsplit(':', 1)[1]}"
 
     def await_server(self) -> None:
         from teams_interop.health import wait_until_serving
@@ -211,6 +212,7 @@ class NativeBackend(Backend):
             self.pki_dir = None
 
 
+@functools.cache
 def _localhost_is_loopback() -> bool:
     """``localhost`` resolves to 127.0.0.1 (perhaps beside ::1), where the server listens."""
     try:
