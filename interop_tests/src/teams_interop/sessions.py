@@ -280,12 +280,12 @@ class RollCall:
     """Every listed session answers once, each with a moment; then ``event`` is set and
     ``latest()`` is the latest moment given, and every watched queue gets an empty line (it wakes
     a session). The matrix holds the server variants until every client is up, and the cases of
-    megabytes until every session's deadline waits are half through (the MegabyteGate): a
-    single-threaded server (grpc-js) busy with some clients' megabytes answered other clients'
-    stream-deadline cases late, the first response, due at once, after the 1.5 s deadline (node,
-    node-connect and ruby against the Node server in containers, while go, cpp and rust, up
-    first, sent theirs). Past half its deadline a stream's first response is in, and what is left
-    is the client's own timer."""
+    megabytes until every session's deadline waits are half through: a single-threaded server
+    (grpc-js) busy with some clients' megabytes answered other clients' stream-deadline cases
+    late, the first response, due at once, after the 1.5 s deadline (node, node-connect and ruby
+    against the Node server in containers, while go, cpp and rust, up first, sent theirs). Past
+    half its deadline a stream's first response is in, and what is left is the client's own
+    timer."""
 
     def __init__(self, languages: list[str]) -> None:
         self._waiting, self._latest = set(languages), 0.0
