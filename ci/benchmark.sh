@@ -9,9 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tiers=${1:-all}
-# As most shells run it: Python keeps the harness's bytecode caches (this machine's environment
-# sets PYTHONDONTWRITEBYTECODE=1, which recompiles the harness on every run: ~0.1 s more).
-unset PYTHONDONTWRITEBYTECODE
+# The environment as it is: ./interop keeps the Python bytecode in .interop/pycache where
+# PYTHONDONTWRITEBYTECODE is set (this machine's environment sets it).
 
 clean_native() {  # every client's build outputs (untracked files) and the harness's stamps
   git clean -fdxq clients/ servers/

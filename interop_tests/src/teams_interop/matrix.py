@@ -114,15 +114,13 @@ def run_matrix(
     gate = RollCall([client.language for client in clients])  # for the megabytes (sessions.py)
     variants, first_processes = start_servers(matrix, backend, clients, runnable, up.event)
 
-    def run_one(client: ClientSpec) -> Session:
+    def run_one(client: ClientSpec) -> tuple[Session, dict[str, Observed]]:
         own_cases = supported(client, runnable)
         total, answered = len(own_cases), [0]
         progress.step(client.language, f"running {total} cases")
 
         def on_answer(_case_id: str) -> None:
             answered[0] += 1
-            if answered[0] == 1:
-                up.answer(client.language)
             progress.step(client.language, f"{answered[0]}/{total} answered")
 
         attempts = iter(range(1, 1_000))
@@ -141,9 +139,12 @@ def run_matrix(
             variants=variants,
             own_target=backend.own_target,
             gate=gate,
+            up=up,
         )
         progress.done(client.language, f"finished in {session.seconds:.1f}s ({session.processes} process(es))")
-        return session
+        # Read (validated and parsed) now, while other sessions still run: read after the last
+        # one, three clients' answers took 0.12 to 0.17 s of every run's end.
+        return session, observe(session, own_cases, schema)
 
     cases_started = time.monotonic()
     try:
@@ -159,9 +160,9 @@ def run_matrix(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="close") as closing:
         closed = closing.submit(backend.close)
         judging = time.monotonic()
-        for client, session in zip(clients, sessions, strict=True):
+        for client, (session, observed) in zip(clients, sessions, strict=True):
             matrix.sessions[client.language] = session
-            matrix.results[client.language] = observe(session, supported(client, runnable), schema)
+            matrix.results[client.language] = observed
             matrix.process_problems[client.language] = list(session.problems)
         judge_matrix(matrix)
         matrix.phases["judging"] = time.monotonic() - judging
