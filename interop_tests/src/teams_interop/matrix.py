@@ -271,6 +271,10 @@ def start_servers(
                     if supported(client, cases):
                         first[client.language] = backend.spawn(client, 1)
             matrix.phases["server start"] = server.result()
+            if backend.moved:  # it listens elsewhere than the clients were told: they start again
+                for client in [client for client in clients if client.language in first]:
+                    first.pop(client.language).kill()
+                    first[client.language] = backend.spawn(client, 1)
             if matrix.live:  # its TLS and token go into every case: known before any session starts
                 variants.result()
         except BaseException:

@@ -1,9 +1,9 @@
 """Server manifests: ``python_server/server.toml`` and every ``servers/<name>/server.toml``.
 
-A server is described like a client: how to build it and run it in each tier, and what it can
-do. The harness starts any of them the same way (SERVER-CONTRACT.md fixes the command line: it
-appends ``--host``, ``--port 0``, ``--test-hooks`` and the TLS and token flags) and waits for its
-health service. A case that needs something a server does not declare (test hooks, a TLS
+A server is described like a client: how to build it and run it in each tier, and what it can do.
+The harness starts any of them the same way (SERVER-CONTRACT.md fixes the command line: it appends
+``--host``, ``--port`` (a free port, or 0), ``--test-hooks`` and the TLS and token flags) and waits
+for its health service. A case that needs something a server does not declare (test hooks, a TLS
 variant, the default message limits) is *not applicable* to it, never a failure. A live target
 (``--target``) is a server the harness did not start, with the features the user vouches for.
 """

@@ -134,6 +134,10 @@ class Backend(abc.ABC):
         self.launch_server()
         self.await_server()
 
+    # Set by await_server when the server had to start again elsewhere than launch_server said:
+    # the clients started for the old address must start again.
+    moved = False
+
     @abc.abstractmethod
     def launch_server(self) -> None:
         """Starts the server and returns as soon as the address clients dial is known: the matrix

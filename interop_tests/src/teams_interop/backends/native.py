@@ -123,10 +123,15 @@ class NativeBackend(Backend):
         return built
 
     def launch_server(self) -> None:
+        """Starts the server on a port picked here, so that its address is known at once and the
+        clients start beside the server's own start-up (0.1 s of every run), not after it.
+        Should another process take the port meanwhile, ``await_server`` starts the server
+        again on a port of its own choosing, and says so (``moved``)."""
         if self.live is not None:
             self.target = self.live.address
             return
-        self.process, port = self._launch([], self.server_log)
+        port = _free_port()
+        self.process = self._popen([], self.server_log, port)
         self.target = f"127.0.0.1:{port}"
 
     @property
@@ -142,6 +147,12 @@ class NativeBackend(Backend):
         if self.live is not None:
             self.check_live_target()
             return
+        try:
+            _read_port(self.process, self.server_log, self.server_name)
+        except EnvironmentProblem as error:
+            self.progress.step(self.server_label, f"{error}: starting it again on a port of its own choosing")
+            self.process, port = self._launch([], self.server_log)
+            self.target, self.moved = f"127.0.0.1:{port}", True
         wait_until_serving(self.target)
         self.progress.step(self.server_label, f"serving on {self.target} (log: {self.server_log})")
 
@@ -159,12 +170,16 @@ class NativeBackend(Backend):
 
     def _launch(self, flags: list[str], log_path: Path) -> tuple[subprocess.Popen, int]:
         """Starts the built server (with test hooks unless ``hooks`` is off, and ``flags``) on a free
-        loopback port."""
+        loopback port of its own choosing, once it listens."""
+        process = self._popen(flags, log_path, 0)
+        return process, _read_port(process, log_path, self.server_name)
+
+    def _popen(self, flags: list[str], log_path: Path, port: int) -> subprocess.Popen:
         argv, env = self.server_command()
         log_path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            process = subprocess.Popen(
-                [*argv, "--host", "127.0.0.1", "--port", "0", *self.hook_flags, *flags],
+            return subprocess.Popen(
+                [*argv, "--host", "127.0.0.1", "--port", str(port), *self.hook_flags, *flags],
                 cwd=self.server_dir,
                 stderr=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
@@ -173,7 +188,6 @@ class NativeBackend(Backend):
             )
         except OSError as error:
             raise EnvironmentProblem(f"cannot start the {self.server_name} server `{argv[0]}`: {error}") from None
-        return process, _read_port(process, log_path, self.server_name)
 
     def spawn(self, client: ClientSpec, attempt: int) -> PipeProcess:
         argv = command(client.native.run, self.target)
@@ -210,6 +224,13 @@ class NativeBackend(Backend):
         if self.pki_dir is not None:
             shutil.rmtree(self.pki_dir, ignore_errors=True)
             self.pki_dir = None
+
+
+def _free_port() -> int:
+    """A loopback port free now (the kernel's pick, released at once for the server to take)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @functools.cache
