@@ -127,7 +127,8 @@ class Session:
     problems: list[str] = field(default_factory=list)  # the process's own failures
     stderr: str = ""  # every process's stderr, each under a header
     processes: int = 0
-    first_result_seconds: float | None = None  # from start to the first result: start-up + one call
+    # From its first process's start to its first result: the client's start-up and one call.
+    first_result_seconds: float | None = None
     seconds: float = 0.0
     began: float = field(default_factory=time.monotonic)
 
@@ -249,6 +250,8 @@ def _drive(session, process, owed: deque, window, slack, grace, on_answer, varia
             if not ready_at and len(session.answers) > answers_before:
                 ready_at.append(time.monotonic())
                 schedule.ready(ready_at[0])
+                if session.first_result_seconds is None:
+                    session.first_result_seconds = ready_at[0] - process.started
         now = time.monotonic()
         hung = [case_id for case_id, (_, sent, limit) in in_flight.items() if now - clock(sent) > limit]
         if hung:
@@ -488,8 +491,6 @@ def _record(session: Session, in_flight: dict, line: str, on_answer) -> None:
         return
     _, sent, _ = in_flight.pop(case_id)
     seconds = _since(sent)
-    if session.first_result_seconds is None:
-        session.first_result_seconds = time.monotonic() - session.began
     session.answers[case_id] = Answer(line=result, seconds=seconds)
     if on_answer:
         on_answer(case_id)
