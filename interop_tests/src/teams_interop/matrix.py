@@ -121,6 +121,8 @@ def run_matrix(
 
         def on_answer(_case_id: str) -> None:
             answered[0] += 1
+            if answered[0] == 1:
+                up.answer(client.language)
             progress.step(client.language, f"{answered[0]}/{total} answered")
 
         attempts = iter(range(1, 1_000))
@@ -139,7 +141,6 @@ def run_matrix(
             variants=variants,
             own_target=backend.own_target,
             gate=gate,
-            up=up,
         )
         progress.done(client.language, f"finished in {session.seconds:.1f}s ({session.processes} process(es))")
         # Read (validated and parsed) now, while other sessions still run: read after the last

@@ -1,28 +1,25 @@
 """One client's session: its process answers the cases it is sent, and is held to account.
 
 The harness keeps at most ``WINDOW`` cases unanswered, so a client may run what it is sent
-concurrently and every case's clock starts when it is sent. Until the process has answered once it
-has one case, the lightest; then, while other clients are still starting (at most
-``UP_WAIT_SECONDS``), only its deadline waits, so the slowest start-up, whose deadline waits end
-the run, is not crowded. A timed case (a deadline or a latency budget) is sent only once the
-process has answered once, so its clock never includes the client's start-up; a *measured* one (a
-latency budget, a deadline to meet) also waits for the server variants to serve (their start-up
-would crowd it), while a case waiting out a deadline does not (a late answer is still
-DEADLINE_EXCEEDED). The cases waiting out a deadline go first, longest first, so the session's
-longest wait overlaps the rest. A case marked ``exclusive`` (megabytes each way) never shares a
-connection with a timed case: multi-megabyte messages beside other calls on one connection broke
-some stacks' calls (a grpc-js server's connection to a C++ client, a grpclib stream against grpc-
-go). Where the backend gives the server a second name (``own_target``: ``localhost`` beside
-``127.0.0.1``, a container's network alias), a client dials it on a channel of its own, so the
-exclusive cases go there beside the deadline waits, once every session's are past their first half
-(a ``RollCall``), and only a measured case (whose clock their CPU would crowd) keeps apart from
-them; they are then off the run's critical path. Without one (a live target, compose) they go once
-every timed case is answered, beside untimed ones. Each case has a watchdog a little longer than
-its deadline: a case still unanswered then fails as *hung*, by name, the process is killed, and a
-fresh one is started for the cases still owed; other languages never notice. After its last result
-a client has ``GRACE_SECONDS`` to exit 0. Anything else (a non-zero exit, lingering, a crash, a
-line that answers no case) is a problem of the process, reported in a row of its own with the tail
-of its stderr, which is always kept.
+concurrently and every case's clock starts when it is sent. A timed case (a deadline or a latency
+budget) is sent only once the process has answered once, so its clock never includes the client's
+start-up; a *measured* one (a latency budget, a deadline to meet) also waits for the server
+variants to serve (their start-up would crowd it), while a case waiting out a deadline does not (a
+late answer is still DEADLINE_EXCEEDED). The cases waiting out a deadline go first, longest first,
+so the session's longest wait overlaps the rest. A case marked ``exclusive`` (megabytes each way)
+never shares a connection with a timed case: multi-megabyte messages beside other calls on one
+connection broke some stacks' calls (a grpc-js server's connection to a C++ client, a grpclib
+stream against grpc-go). Where the backend gives the server a second name (``own_target``:
+``localhost`` beside ``127.0.0.1``, a container's network alias), a client dials it on a channel of
+its own, so the exclusive cases go there beside the deadline waits, once every session's are past
+their first half (a ``RollCall``), and only a measured case (whose clock their CPU would crowd)
+keeps apart from them; they are then off the run's critical path. Without one (a live target,
+compose) they go once every timed case is answered, beside untimed ones. Each case has a watchdog a
+little longer than its deadline: a case still unanswered then fails as *hung*, by name, the process
+is killed, and a fresh one is started for the cases still owed; other languages never notice. After
+its last result a client has ``GRACE_SECONDS`` to exit 0. Anything else (a non-zero exit,
+lingering, a crash, a line that answers no case) is a problem of the process, reported in a row of
+its own with the tail of its stderr, which is always kept.
 """
 
 import contextlib
@@ -39,7 +36,6 @@ from teams_interop.cases import DEFAULT_TIMEOUT_MS, Case, Variants
 
 WINDOW = 16
 DEADLINE_EXCEEDED = 4  # the gRPC status code
-DELAY_HOOK = "x-teams-delay"  # the delay hooks' metadata keys (SERVER-CONTRACT.md)
 WATCHDOG_SLACK_SECONDS = 5.0  # past a case's deadline before it counts as hung
 # A process's start-up (a JVM, a cold interpreter on a loaded machine) is not a case's fault: a
 # case sent before the process's first answer has its clock start at that answer, and a process
@@ -47,8 +43,6 @@ WATCHDOG_SLACK_SECONDS = 5.0  # past a case's deadline before it counts as hung
 STARTUP_SECONDS = 30.0
 STARTUP_NOTE = f", after a start-up allowance of {STARTUP_SECONDS:.0f} s: the process never answered"
 GRACE_SECONDS = 5.0  # after stdin closes and the last result, to exit with status 0
-# After its first answer, a process waits at most this long for the other clients' (``ready``).
-UP_WAIT_SECONDS = 1.0
 MAX_PROCESSES = 4  # a client that needs more fresh processes than this gets no more
 STDERR_KEPT = 64 * 1024  # characters of stderr kept per process, the tail
 
@@ -148,16 +142,15 @@ def run_session(
     variants: Variants | Future | None = None,
     own_target: str | None = None,
     gate: "RollCall | None" = None,
-    up: "RollCall | None" = None,
 ) -> Session:
     """``variants``: the server variants, or a Future of them while they still start (a case
     that needs one waits for it; the others go at once). ``own_target``: the server's address
     under another name, for the exclusive cases' connection of their own (None: there is none);
-    ``gate`` and ``up``: the run's RollCalls for the megabytes and for the clients' first
-    answers, shared by every session (default: this one's alone)."""
+    ``gate``: the run's RollCall for the megabytes, shared by every session (default: this one's
+    alone)."""
     session = Session(language)
     window = window or WINDOW  # read at call time, so a test can narrow it
-    schedule = Schedule(own_target, gate, language, up)
+    schedule = Schedule(own_target, gate, language)
     owed = deque(sorted(cases, key=schedule.urgency))
     stderr_parts: list[str] = []
     try:
@@ -177,7 +170,6 @@ def run_session(
                 stderr_parts.append(f"--- {process.name} ---\n{process.stderr}" if process.stderr else "")
     finally:
         schedule.passed(time.monotonic())  # however it ended, this session holds nobody back
-        schedule.up.answer(language)
     session.stderr = "\n".join(part for part in stderr_parts if part)
     session.seconds = time.monotonic() - session.began
     return session
@@ -186,7 +178,6 @@ def run_session(
 def _drive(session, process, owed: deque, window, slack, grace, on_answer, variants, schedule: "Schedule") -> None:
     """Feeds ``process`` from ``owed`` until it is done, hangs or dies; what it still owes stays."""
     schedule.gate.watch(process.lines)  # woken when the gate's opening becomes known
-    schedule.up.watch(process.lines)  # and when every client is up
     in_flight: dict[str, tuple[Case, float, float]] = {}  # id -> case, sent at, watchdog limit
     stdin_open = True
     answers_before = len(session.answers)
@@ -249,7 +240,6 @@ def _drive(session, process, owed: deque, window, slack, grace, on_answer, varia
             _record(session, in_flight, line, on_answer)
             if not ready_at and len(session.answers) > answers_before:
                 ready_at.append(time.monotonic())
-                schedule.ready(ready_at[0])
                 if session.first_result_seconds is None:
                     session.first_result_seconds = ready_at[0] - process.started
         now = time.monotonic()
@@ -281,13 +271,6 @@ def _waits_out(case: Case) -> bool:
 def _measured(case: Case) -> bool:
     """A timed case whose verdict a late answer can spoil: a latency budget, a deadline to meet."""
     return _timed(case) and not _waits_out(case)
-
-
-def _cost(case: Case) -> tuple[bool, int]:
-    """How long a case keeps a cold process from its first answer, roughly: whether it asks the
-    server for a delay, then the size of its messages each way."""
-    delayed = any(key.startswith(DELAY_HOOK) for key in case.metadata)
-    return delayed, len(json.dumps(case.requests)) + len(json.dumps(case.expect.responses))
 
 
 def _timed(case: Case) -> bool:
@@ -343,35 +326,11 @@ class Schedule:
     """The order cases go in and which may share the window, for a server with or without a
     second name (``own_target``) for the exclusive cases."""
 
-    def __init__(
-        self,
-        own_target: str | None = None,
-        gate: RollCall | None = None,
-        language: str = "",
-        up: RollCall | None = None,
-    ) -> None:
+    def __init__(self, own_target: str | None = None, gate: RollCall | None = None, language: str = "") -> None:
         self.own_target, self.language = own_target, language
         self.gate = gate or RollCall([language])
-        self.up = up or RollCall([language])
         self._halves: list[float] = []  # when each deadline wait sent is past its first half
         self._told = False
-        self._holds_until = float("inf")  # see ready()
-
-    def ready(self, at: float) -> None:
-        """The process has answered once, at ``at``. Until every client has too (or
-        UP_WAIT_SECONDS have passed), it is sent only its deadline waits: the other clients'
-        start-ups are on the run's critical path (their own deadline waits start at their first
-        answers), and on two cores this client's calls, the server's answers and the harness's
-        reading of them crowded them: the Node client's first answer came 0.1 s later."""
-        self._holds_until = at + UP_WAIT_SECONDS
-        self.up.answer(self.language, at)
-
-    def _waits_for_others(self, case: Case, now: float) -> bool:
-        """A case held while other clients start (``ready``); the timed ones and the variants'
-        and the megabytes on their own connection have waits of their own."""
-        if _timed(case) or case.server or self._apart(case):
-            return False
-        return now < self._holds_until and not self.up.event.is_set()
 
     def sent(self, case: Case) -> None:
         if _waits_out(case):
@@ -388,13 +347,10 @@ class Schedule:
             self.gate.answer(self.language, at)
 
     def next_change(self, owed: deque, now: float) -> float:
-        """When a case waiting for the gate, or for the other clients, may go (far off if none
-        waits; the RollCalls wake the session when they complete)."""
+        """When an exclusive case waiting for the gate may go (far off if none waits)."""
         opens = self.gate.latest()
         if opens is not None and opens > now and any(map(self._apart, owed)):
             return opens
-        if any(self._waits_for_others(case, now) for case in owed):
-            return self._holds_until
         return now + 3600.0
 
     def urgency(self, case: Case) -> tuple:
@@ -413,42 +369,25 @@ class Schedule:
         return line
 
     def next(self, owed: deque, in_flight: dict, ready: bool, variants_ready: bool = True) -> Case | None:
-        """The next case to send, taken out of ``owed``, or None. In order, once the process has
-        answered once (its start-up and first connection are done); until then it gets one case,
-        alone, the lightest of those that need no warm process (``_first``). A case that may not
-        go beside those in flight, or whose server variant is still starting, waits, and so does
-        a measured case while any variant starts (its start-up would crowd the clock); the next
-        one may go."""
-        if not ready:
-            return None if in_flight else self._first(owed, variants_ready)
-        now = time.monotonic()
+        """The next case to send, taken out of ``owed``, or None. In order, except that until
+        the process has answered once (its start-up and first connection are done), a timed case
+        waits for it: their clocks, the client's deadline and the harness's latency budget, would
+        otherwise count a cold start against them; so does an exclusive case on its own
+        connection (its megabytes would hold the first answer, and the deadline waits, back). A
+        process given only such cases gets one first, alone. A case that may not go beside those
+        in flight, or whose server variant is still starting, waits, and so does a measured case
+        while any variant starts (its start-up would crowd the clock); the next one may go."""
+        waiting = not ready and (bool(in_flight) or not all(map(self._holds, owed)))
         for index, case in enumerate(owed):
-            if self._waits_for_others(case, now):
+            if waiting and self._holds(case):
                 continue
-            if self._eligible(case, in_flight, owed, variants_ready):
-                del owed[index]
-                return case
+            if not variants_ready and (_measured(case) or case.server):
+                continue
+            if not self.may_send(case, in_flight, owed):
+                continue
+            del owed[index]
+            return case
         return None
-
-    def _first(self, owed: deque, variants_ready: bool) -> Case | None:
-        """A process's first case: the lightest (``_cost``) that does not wait for a warm
-        process. A timed case would have a cold start on its clock (the client's deadline, the
-        harness's latency budget), an exclusive one on its own connection would hold the first
-        answer back with its megabytes; and the first answer is on the critical path: the
-        deadline waits (1.5 s) start there. Sent beside the rest of a window, or a 1,000-message
-        stream first, it came 0.6 s after a Node client started, where a lone unary call comes
-        after 0.2 s. A process given only cases that wait gets the first of them."""
-        eligible = [case for case in owed if self._eligible(case, {}, owed, variants_ready)]
-        cold = [case for case in eligible if not self._holds(case)]
-        case = min(cold, key=_cost) if cold else next(iter(eligible), None)
-        if case is not None:
-            del owed[next(index for index, other in enumerate(owed) if other is case)]
-        return case
-
-    def _eligible(self, case: Case, in_flight: dict, owed: deque, variants_ready: bool) -> bool:
-        if not variants_ready and (_measured(case) or case.server):
-            return False
-        return self.may_send(case, in_flight, owed)
 
     def _holds(self, case: Case) -> bool:
         """A case that waits for the process's first answer."""

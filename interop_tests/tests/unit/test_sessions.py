@@ -87,23 +87,6 @@ def test_only_timed_cases_still_start_one_at_once() -> None:
     assert process.sent["a"] < process.started + 0.3 <= process.sent["b"]
 
 
-def test_a_process_gets_its_lightest_case_first_and_alone() -> None:
-    """Its first answer starts the deadline waits: a 1,000-message stream, or a delayed call, sent
-    first (or a window of cases at once) held a Node client's first answer back 0.3 to 0.4 s."""
-    process = Recording(startup=0.3)
-    stream = Case(
-        "stream", "Teams/GetTeams", tuple({"city": "Chicago"} for _ in range(1000)), Expectation(), frozenset()
-    )
-    slow = Case("slow", "Teams/GetTeam", ({},), Expectation(), frozenset(), metadata={"x-teams-delay-ms": ["500"]})
-    light = Case("light", "Teams/GetTeam", ({"city": "Chicago"},), Expectation(), frozenset())
-    cases = [stream, slow, exceeded("long", 1000), light]
-    session = run_session("cold", cases, lambda: process, slack=0.5)
-    assert session.problems == []
-    assert process.sent["light"] < process.started + 0.3  # at once, alone
-    assert min(process.sent[other] for other in ("stream", "slow", "long")) >= process.started + 0.3
-    assert sorted(process.sent, key=process.sent.get) == ["light", "long", "stream", "slow"]
-
-
 class Paced(Recording):
     """A Recording process whose cases take ``seconds[id]`` each (0 for the others)."""
 
@@ -248,33 +231,3 @@ def test_the_megabytes_wait_until_every_sessions_deadline_waits_are_half_through
         thread.join()
     assert all(session.problems == [] for session in sessions.values())
     assert fast.sent["big"] >= slow.sent["long"] + 0.5 >= slow.started + 1.0
-
-
-def test_while_other_clients_start_a_process_gets_only_its_deadline_waits(monkeypatch) -> None:
-    """The slowest client's start-up is the run's critical path (its deadline waits start at its
-    first answer): the clients up before it send it no competition but their deadline waits,
-    until it answers, or at most UP_WAIT_SECONDS."""
-    up = RollCall(["fast", "slow"])
-    fast, slow = Recording(), Recording(startup=0.5)
-    sessions = {}
-
-    def run(name, process, cases) -> None:
-        sessions[name] = run_session(name, cases, lambda: process, slack=0.5, up=up)
-
-    both = [case("first", None), exceeded("long", 1000), case("plain", None)]
-    threads = [threading.Thread(target=run, args=(name, p, list(both))) for name, p in [("fast", fast), ("slow", slow)]]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert all(session.problems == [] for session in sessions.values())
-    assert fast.sent["long"] < fast.started + 0.3  # its deadline wait at once
-    slow_up = slow.started + 0.5
-    assert slow_up <= fast.sent["plain"] < slow_up + 0.2  # once the slow client is up
-
-    # One that never answers holds the others back UP_WAIT_SECONDS at most.
-    monkeypatch.setattr("teams_interop.sessions.UP_WAIT_SECONDS", 0.3)
-    alone = Recording()
-    session = run_session("fast", list(both), lambda: alone, slack=0.5, up=RollCall(["fast", "silent"]))
-    assert session.problems == []
-    assert alone.sent["first"] + 0.3 <= alone.sent["plain"] < alone.sent["first"] + 0.6
