@@ -5,7 +5,8 @@
 # Usage: ci/benchmark.sh [native|docker|compat|all|warm]
 #   warm: only the README's "Speed" table: each run 3 times, warm, the median and every run's
 #         wall time with the 1-minute load average before it (2 cores are shared: noisy) and
-#         the CPU time it used (user + system, every process but the Docker engine's).
+#         the CPU time it used (user + system, every process but the Docker engine's); then the
+#         growth per language, natively, from those medians.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tiers=${1:-all}
@@ -101,6 +102,7 @@ median_of_3() {  # label, command...: a warm-up run (builds what changed), then 
     [ "$i" -lt 2 ] && each+=", "
   done
   printf '| %s | **%d.%02d s** | %s |\n' "\`$*\`" $((runs[middle] / 100)) $((runs[middle] % 100)) "$each"
+  median=${runs[middle]}  # hundredths of a second, for the growth per language below
   local timings
   timings=$(grep -h -E '^(phases|client start)' ".interop/benchmark-${label// /-}-$((middle + 1)).log" | paste -sd';' -)
   printf '| ↳ the median run | | %s |\n' "${timings//;/; }"
@@ -113,13 +115,20 @@ if [ "$tiers" = warm ]; then
   echo "| command ($(nproc) cores, warm) | median of 3 | each run (1-minute load average before it, CPU used) |"
   echo "| --- | --- | --- |"
   median_of_3 "native 1" ./interop run --languages python
+  one=$median
   median_of_3 "native 3" ./interop run --languages python,go,node
-  median_of_3 "native 10" ./interop run --languages "$every"
+  three=$median
+  median_of_3 "native all" ./interop run --languages "$every"
+  all=$median count=$(echo "$every" | tr ',' '\n' | wc -l)
   if [ -z "${PYTHON_IMAGE:-}" ] && ! docker image inspect python:3.11-slim-bookworm >/dev/null 2>&1; then
     # shellcheck source=ci/docker/local-images.env
     . ci/docker/local-images.env  # the local stand-ins ci/machine.sh builds when no registry answers
   fi
   median_of_3 "docker 3" ./interop run --backend docker --languages python,go,node
+  per() { local ms=$(( ($2 - $1) * 10 / $3 )); printf '%d.%02d' $((ms / 1000)) $((ms % 1000 / 10)); }
+  echo
+  echo "growth per language (natively, the medians above): $(per "$one" "$three" 2) s each from 1 language to 3," \
+    "$(per "$three" "$all" $((count - 3))) s each from 3 to $count"
   exit 0
 fi
 echo "| run ($(nproc) cores) | wall time | load (1 min) |"
