@@ -5,7 +5,9 @@
 #     Python server's default (calls are logged at DEBUG, the default level is INFO);
 #   - teams-server as shipped (no flags but host/port), pinned to core 0;
 #   - a bare grpcio servicer (ci/bare_teams_server.py), pinned to core 0;
-#   - teams-server, one process then --processes 2, both unpinned (2 cores);
+#   - with one connection (the default), those two again over 4 connections (no goal);
+#   - teams-server, one process then --processes 2, both unpinned (2 cores), over 4 connections
+#     (SO_REUSEPORT spreads connections over the processes: one connection would reach one);
 #   - with GO_CALL_LOG=1, the Go server logging every call (as in the interop runs) too;
 #     with OLD_TEAMS_SERVER=/path/to/teams-server, an older build, pinned.
 # ghz runs on core 1 throughout. Ratios are taken within a run (the machine is shared, so
@@ -14,12 +16,16 @@
 #   teams-server on one core: ratio to the Go reference >= 0.20 and p99 < 11 ms;
 #   teams-server on one core >= the bare grpcio servicer.
 # The server under test is this checkout's python_server/ (run from source, stubs generated
-# here). Not part of the test suite. Usage: ci/bench-server.sh [SECONDS] [IN_FLIGHT] [RUNS]
+# here). Not part of the test suite.
+# Usage: ci/bench-server.sh [SECONDS] [IN_FLIGHT] [RUNS] [CONNECTIONS]  (10, 50, 3, 1: ghz's default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
 in_flight=${2:-50}
 runs=${3:-3}
+# ghz's own default, one connection, as issue 13 describes its measurement ("50 in flight", ghz,
+# nothing more); with it, the two pinned Python servers are also measured over 4 connections.
+connections=${4:-1}
 GHZ_VERSION=v0.121.0  # the newest the Go module proxy serves
 venv=.interop/bench-venv
 bin=$PWD/.interop/bin
@@ -61,18 +67,20 @@ cpu_ticks() {  # pid: CPU clock ticks used so far by it and its child processes 
 ghz_cores=1-$(( $(nproc) - 1 ))
 [ "$(nproc)" -gt 1 ] || ghz_cores=0
 ghz=(taskset -c "$ghz_cores" "$bin/ghz" --insecure --proto proto/teams.proto --call Teams.GetTeam
-  -d '{"city":"Boston"}' -c "$in_flight" --connections 4)
+  -d '{"city":"Boston"}' -c "$in_flight")
 
-measure() {  # run, key, label, server command...: one JSON line into $results
+measure() {  # run, key, label, server command...: one JSON line into $results (ghz over
+  # $connections connections, or over CONNECTIONS=N of the environment for this one call)
   local run=$1 key=$2 label=$3; shift 3
+  local over=(--connections "${CONNECTIONS:-$connections}")
   local port; port=$(free_port)
   "$@" --port "$port" >/dev/null 2>&1 &
   local pid=$!
   wait_port "$port"
-  timeout 60 "${ghz[@]}" -z 2s "127.0.0.1:$port" >/dev/null  # warm-up
+  timeout 60 "${ghz[@]}" "${over[@]}" -z 2s "127.0.0.1:$port" >/dev/null  # warm-up
   local report before after
   before=$(cpu_ticks "$pid")
-  report=$(timeout $((seconds + 60)) "${ghz[@]}" -z "${seconds}s" -O json "127.0.0.1:$port")
+  report=$(timeout $((seconds + 60)) "${ghz[@]}" "${over[@]}" -z "${seconds}s" -O json "127.0.0.1:$port")
   after=$(cpu_ticks "$pid")
   kill -TERM "$pid"; wait "$pid" || true
   echo "$report" | "$venv/bin/python" -c '
@@ -87,15 +95,20 @@ print(json.dumps({
 }))' "$run" "$key" "$label" $((after - before)) "$(getconf CLK_TCK)" >> "$results"
 }
 
-echo "ghz $GHZ_VERSION, unary GetTeam, $in_flight in flight over 4 connections, ${seconds}s each, $runs runs,"
+echo "ghz $GHZ_VERSION, unary GetTeam, $in_flight in flight over $connections connection(s), ${seconds}s each, $runs runs,"
 echo "$(nproc) cores, ghz on cores $ghz_cores; $(go version | cut -d' ' -f3), $("$venv/bin/python" -c 'import grpc, sys; print(f"grpcio {grpc.__version__}, Python {sys.version.split()[0]}")')"
 echo "before: $(uptime)"
 for run in $(seq "$runs"); do
   measure "$run" go "Go reference (grpc-go), 1 core" taskset -c 0 "$go_server" --host 127.0.0.1 --log-calls=false
   measure "$run" shipped "teams-server, 1 core" taskset -c 0 "${teams_server[@]}" --host 127.0.0.1 --drain-seconds 0
   measure "$run" bare "bare grpcio servicer, 1 core" env PYTHONPATH="$stubs" taskset -c 0 "$venv/bin/python" ci/bare_teams_server.py
-  measure "$run" one "teams-server, unpinned" "${teams_server[@]}" --host 127.0.0.1 --drain-seconds 0
-  measure "$run" two "teams-server --processes 2, unpinned" "${teams_server[@]}" --host 127.0.0.1 --drain-seconds 0 --processes 2
+  if [ "$connections" = 1 ]; then  # the same two over 4 connections, for comparison (no goal)
+    CONNECTIONS=4 measure "$run" shipped4 "teams-server, 1 core, 4 connections" taskset -c 0 "${teams_server[@]}" --host 127.0.0.1 --drain-seconds 0
+    CONNECTIONS=4 measure "$run" bare4 "bare grpcio servicer, 1 core, 4 connections" env PYTHONPATH="$stubs" taskset -c 0 "$venv/bin/python" ci/bare_teams_server.py
+  fi
+  # SO_REUSEPORT spreads connections, not calls, over the processes: these two over 4 connections
+  CONNECTIONS=4 measure "$run" one "teams-server, unpinned, 4 connections" "${teams_server[@]}" --host 127.0.0.1 --drain-seconds 0
+  CONNECTIONS=4 measure "$run" two "teams-server --processes 2, unpinned, 4 connections" "${teams_server[@]}" --host 127.0.0.1 --drain-seconds 0 --processes 2
   if [ -n "${GO_CALL_LOG:-}" ]; then
     measure "$run" go_log "Go reference logging every call (stderr to /dev/null), 1 core" taskset -c 0 "$go_server" --host 127.0.0.1
   fi
