@@ -257,6 +257,12 @@ def start_servers(
         return found
 
     first: dict[str, ClientProcess] = {}
+
+    def start_clients() -> None:
+        for client in clients:
+            if supported(client, cases):
+                first[client.language] = backend.spawn(client, 1)
+
     with ThreadPoolExecutor(max_workers=1) as server_thread:
         server = server_thread.submit(bring_up)
         variant_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="variants")
@@ -268,14 +274,12 @@ def start_servers(
             matrix.phases["client builds"] = time.monotonic() - clients_started
             launched.wait()
             if addressed.is_set():  # the address is known: clients may start
-                for client in clients:
-                    if supported(client, cases):
-                        first[client.language] = backend.spawn(client, 1)
+                start_clients()
             matrix.phases["server start"] = server.result()
             if backend.moved:  # it listens elsewhere than the clients were told: they start again
-                for client in [client for client in clients if client.language in first]:
-                    first.pop(client.language).kill()
-                    first[client.language] = backend.spawn(client, 1)
+                for process in first.values():
+                    process.kill()
+                start_clients()
             if matrix.live:  # its TLS and token go into every case: known before any session starts
                 variants.result()
         except BaseException:
