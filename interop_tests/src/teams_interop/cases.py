@@ -7,7 +7,7 @@ what every case expects: from the file, or from the server's roster (``for_each_
 - ``{$repeat: [text, count]}``: ``text`` repeated ``count`` times;
 - ``{$utf8: text}``: the base64 of the UTF-8 bytes of ``text`` (for ``-bin`` metadata);
 - ``{$roster: {prefix: P}}``: the roster's teams whose city starts with P, as TeamResponses;
-- ``{$repeat_list: [item, count]}``: a list of ``count`` copies of ``item`` (1,000 requests);
+- ``{$repeat_list: [item, count]}``: a list of ``count`` copies of ``item`` (a long stream);
 - ``{$token: valid | wrong}`` (a metadata value): ``Bearer <the run's token>``, or a wrong one,
   filled in when the case is sent (the token is made per run, with the test PKI).
 
@@ -53,6 +53,12 @@ HEALTH_SERVICE = "grpc.health.v1.Health"
 # Every case has a deadline: its own ``timeout_ms``, or this one, sent to the client; the
 # harness's watchdog (sessions.py) outlives it by a few seconds.
 DEFAULT_TIMEOUT_MS = 10_000
+# A case past either is heavy (heavy()) and must be ``exclusive``: beside the deadline waits, ten
+# clients' 1,000-message streams made the single-threaded Node server's first stream responses
+# late (flow_control.yaml).
+HEAVY_BYTES = 65_535  # HTTP/2's initial flow-control window
+HEAVY_MESSAGES = 100
+HEAVY_WHY = "a heavy case beside the deadline waits makes them late; sessions.py keeps it apart"
 TOKEN_MARK = "{{$token:{}}}"  # what ``{$token: X}`` stands for until the case is sent
 TOKENS = ("valid", "wrong")
 
@@ -112,7 +118,7 @@ class Case:
     cancel_after_responses: int | None = None
     path: str | None = None
     description: str = ""
-    exclusive: bool = False  # megabytes: never on one connection beside a timed case (sessions.py)
+    exclusive: bool = False  # heavy (megabytes, a long stream): never beside a timed case (sessions.py)
     server: str | None = None  # a server variant (pki.VARIANTS); None: the plain hooks server
     tls: TlsOptions | None = None
     compression: str | None = None
@@ -428,11 +434,26 @@ def _build(case_id: str, spec: dict, default_method: str | None, schema: ProtoSc
         compression=spec.get("compression"),
         **_variant(spec),
     )
+    if (weight := heavy(case)) and not case.exclusive:
+        raise ValueError(f"{weight}: mark it `exclusive: true` ({HEAVY_WHY})")
     return dataclasses.replace(
         case,
         requires=case.requires | features_used(case, schema),
         server_needs=frozenset(spec.get("server_requires", [])) | server_features_used(case),
     )
+
+
+def heavy(case: Case) -> str | None:
+    """What makes a case heavy (None if it is not): its messages, requests and expected responses
+    as proto3 JSON, past HTTP/2's initial flow-control window or a hundred of them. Such a case
+    must be ``exclusive``, which the loader checks, so a new long stream cannot go beside the
+    deadline waits unnoticed."""
+    messages = [*case.requests, *(case.expect.responses or ())]
+    size = sum(len(json.dumps(message, ensure_ascii=False)) for message in messages)
+    if size > HEAVY_BYTES or len(messages) > HEAVY_MESSAGES:
+        limits = f"past {HEAVY_MESSAGES} messages or {HEAVY_BYTES:,} bytes"
+        return f"heavy: {len(messages)} messages, {size:,} bytes ({limits})"
+    return None
 
 
 def _variant(spec: dict) -> dict[str, Any]:

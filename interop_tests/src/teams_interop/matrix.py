@@ -111,7 +111,7 @@ def run_matrix(
     if target is None:
         matrix.phases["server build"] = time.monotonic() - started
     up = RollCall([client.language for client in clients if supported(client, runnable)])
-    gate = RollCall([client.language for client in clients])  # for the megabytes (sessions.py)
+    gate = RollCall([client.language for client in clients])  # for the exclusive cases (sessions.py)
     variants, first_processes = start_servers(matrix, backend, clients, runnable, up.event)
 
     def run_one(client: ClientSpec) -> tuple[Session, dict[str, Observed]]:

@@ -6,10 +6,11 @@ budget) is sent only once the process has answered once, so its clock never incl
 start-up; a *measured* one (a latency budget, a deadline to meet) also waits for the server
 variants to serve (their start-up would crowd it), while a case waiting out a deadline does not (a
 late answer is still DEADLINE_EXCEEDED). The cases waiting out a deadline go first, longest first,
-so the session's longest wait overlaps the rest. A case marked ``exclusive`` (megabytes each way)
-never shares a connection with a timed case: multi-megabyte messages beside other calls on one
-connection broke some stacks' calls (a grpc-js server's connection to a C++ client, a grpclib
-stream against grpc-go). Where the backend gives the server a second name (``own_target``:
+so the session's longest wait overlaps the rest. A case marked ``exclusive`` (heavy: megabytes, or a
+stream past the flow-control window) never shares a connection with a timed case: multi-megabyte
+messages beside other calls on one connection broke some stacks' calls (a grpc-js server's
+connection to a C++ client, a grpclib stream against grpc-go), and a long stream's bytes queued
+ahead of a deadline's first response. Where the backend gives the server a second name (``own_target``:
 ``localhost`` beside ``127.0.0.1``, a container's network alias), a client dials it on a channel of
 its own, so the exclusive cases go there beside the deadline waits, once every session's are past
 their first half (a ``RollCall``), and only a measured case (whose clock their CPU would crowd)
@@ -146,7 +147,7 @@ def run_session(
     """``variants``: the server variants, or a Future of them while they still start (a case
     that needs one waits for it; the others go at once). ``own_target``: the server's address
     under another name, for the exclusive cases' connection of their own (None: there is none);
-    ``gate``: the run's RollCall for the megabytes, shared by every session (default: this one's
+    ``gate``: the run's RollCall for the exclusive cases, shared by every session (default: this one's
     alone)."""
     session = Session(language)
     window = window or WINDOW  # read at call time, so a test can narrow it
@@ -282,11 +283,13 @@ def _timed(case: Case) -> bool:
 class RollCall:
     """Every listed session answers once, each with a moment; then ``event`` is set and
     ``latest()`` is the latest moment given, and every watched queue gets an empty line (it wakes
-    a session). The matrix holds the server variants until every client is up, and the cases of
-    megabytes until every session's deadline waits are half through: a single-threaded server
-    (grpc-js) busy with some clients' megabytes answered other clients' stream-deadline cases
-    late, the first response, due at once, after the 1.5 s deadline (node, node-connect and ruby
-    against the Node server in containers, while go, cpp and rust, up first, sent theirs). Past
+    a session). The matrix holds the server variants until every client is up, and the exclusive
+    cases until every session's deadline waits are half through: a single-threaded server
+    (grpc-js) busy with some clients' megabytes, or ten clients' long streams, answered other
+    clients' stream-deadline cases late, the first response, due at once, after the 1.5 s
+    deadline (node, node-connect and ruby against the Node server in containers, while go, cpp
+    and rust, up first, sent their megabytes; natively, with one busy core beside the run, 7 of 8
+    ten-client runs went red while the 1,000-message streams went with the deadline waits). Past
     half its deadline a stream's first response is in, and what is left is the client's own
     timer."""
 
@@ -373,7 +376,7 @@ class Schedule:
         the process has answered once (its start-up and first connection are done), a timed case
         waits for it: their clocks, the client's deadline and the harness's latency budget, would
         otherwise count a cold start against them; so does an exclusive case on its own
-        connection (its megabytes would hold the first answer, and the deadline waits, back). A
+        connection (its bytes would hold the first answer, and the deadline waits, back). A
         process given only such cases gets one first, alone. A case that may not go beside those
         in flight, or whose server variant is still starting, waits, and so does a measured case
         while any variant starts (its start-up would crowd the clock); the next one may go."""
@@ -398,7 +401,7 @@ class Schedule:
         return case.exclusive and bool(self.own_target) and not case.server
 
     def may_send(self, case: Case, in_flight: dict, owed: deque) -> bool:
-        """An exclusive case (megabytes each way) never shares a connection with a timed one. On
+        """An exclusive case (heavy: megabytes, a long stream) never shares a connection with a timed one. On
         its own connection it only keeps apart from measured cases (their clocks), both ways;
         on the server's one connection it waits until no timed case is owed or in flight (a
         timed case owed again after a hang waits for it)."""

@@ -32,6 +32,10 @@ MISTAKES = {
     "unknown_status_code": (GOOD.replace("INVALID_ARGUMENT", "INVALID_ARGUMNT"), "topic.yaml:10: case 'empty_city': expect/code: 'INVALID_ARGUMNT' is not one of"),  # noqa: E501
     "unknown_feature": (GOOD.replace("    timeout_ms: 500", "    timeout_ms: 500\n    requires: [telepathy]"), "topic.yaml:6: case 'known_city': requires/0: 'telepathy' is not one of"),  # noqa: E501
     "yaml_syntax": (GOOD.replace("[{city: Chicago}]", "[{city: Chicago}"), "topic.yaml:5:5: YAML syntax error: expected ',' or ']'"),  # noqa: E501
+    # A heavy case not kept apart from the deadline waits (the 1,000-message streams that made
+    # the Node server's first stream responses late): 101 messages, or past 65,535 bytes.
+    "long_stream_not_exclusive": (GOOD.replace("Teams/GetTeam", "Teams/GetTeams").replace("requests: [{city: Chicago}]", "requests: {$repeat_list: [{city: Chicago}, 100]}"), "topic.yaml:3: case 'known_city': heavy: 101 messages, "),  # noqa: E501
+    "megabytes_not_exclusive": (GOOD.replace("[{city: Chicago}]", "[{city: {$repeat: [a, 65482]}}]"), "topic.yaml:3: case 'known_city': heavy: 2 messages, 65,536 bytes (past 100 messages or 65,535 bytes): mark it `exclusive: true`"),  # noqa: E501
 }
 # fmt: on
 
@@ -46,6 +50,18 @@ def catalogue(tmp_path: Path):
         return cases
 
     return write
+
+
+def test_a_heavy_case_marked_exclusive_loads_and_one_just_under_needs_no_mark(catalogue, schema) -> None:
+    """The limits, exactly: 100 messages and 65,535 bytes are not heavy."""
+    marked = MISTAKES["long_stream_not_exclusive"][0].replace("timeout_ms: 500", "timeout_ms: 500\n    exclusive: true")
+    assert [case.exclusive for case in load_catalogue(schema, catalogue(marked))] == [True, False]
+    under = GOOD.replace("Teams/GetTeam", "Teams/GetTeams").replace(
+        "requests: [{city: Chicago}]", "requests: {$repeat_list: [{city: Chicago}, 99]}"
+    )
+    assert len(load_catalogue(schema, catalogue(under))[0].requests) == 99
+    bytes_under = GOOD.replace("[{city: Chicago}]", "[{city: {$repeat: [a, 65481]}}]")
+    assert not load_catalogue(schema, catalogue(bytes_under))[0].exclusive
 
 
 def test_the_good_file_loads(catalogue, schema) -> None:

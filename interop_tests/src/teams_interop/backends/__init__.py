@@ -191,8 +191,9 @@ class Backend(abc.ABC):
     @property
     def own_target(self) -> str | None:
         """The launched server under a second name (another ``host:port`` string for the same
-        listener), which a client dials on a channel, and so a connection, of its own: the cases
-        of megabytes go there (sessions.py). None where there is none (a live target, compose)."""
+        listener), which a client dials on a channel, and so a connection, of its own: the
+        exclusive cases (megabytes, long streams) go there (sessions.py). None where there is none
+        (a live target, compose)."""
         return None
 
     @abc.abstractmethod
