@@ -58,7 +58,6 @@ DEFAULT_TIMEOUT_MS = 10_000
 # late (flow_control.yaml).
 HEAVY_BYTES = 65_535  # HTTP/2's initial flow-control window
 HEAVY_MESSAGES = 100
-HEAVY_WHY = "a heavy case beside the deadline waits makes them late; sessions.py keeps it apart"
 TOKEN_MARK = "{{$token:{}}}"  # what ``{$token: X}`` stands for until the case is sent
 TOKENS = ("valid", "wrong")
 
@@ -118,7 +117,7 @@ class Case:
     cancel_after_responses: int | None = None
     path: str | None = None
     description: str = ""
-    exclusive: bool = False  # heavy (megabytes, a long stream): never beside a timed case (sessions.py)
+    exclusive: bool = False  # heavy: never beside a timed case (sessions.py, heavy())
     server: str | None = None  # a server variant (pki.VARIANTS); None: the plain hooks server
     tls: TlsOptions | None = None
     compression: str | None = None
@@ -435,7 +434,8 @@ def _build(case_id: str, spec: dict, default_method: str | None, schema: ProtoSc
         **_variant(spec),
     )
     if (weight := heavy(case)) and not case.exclusive:
-        raise ValueError(f"{weight}: mark it `exclusive: true` ({HEAVY_WHY})")
+        why = "a heavy case beside the deadline waits makes them late; sessions.py keeps it apart"
+        raise ValueError(f"{weight}: mark it `exclusive: true` ({why})")
     return dataclasses.replace(
         case,
         requires=case.requires | features_used(case, schema),

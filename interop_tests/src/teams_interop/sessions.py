@@ -6,21 +6,21 @@ budget) is sent only once the process has answered once, so its clock never incl
 start-up; a *measured* one (a latency budget, a deadline to meet) also waits for the server
 variants to serve (their start-up would crowd it), while a case waiting out a deadline does not (a
 late answer is still DEADLINE_EXCEEDED). The cases waiting out a deadline go first, longest first,
-so the session's longest wait overlaps the rest. A case marked ``exclusive`` (heavy: megabytes, or a
-stream past the flow-control window) never shares a connection with a timed case: multi-megabyte
+so the session's longest wait overlaps the rest. A case marked ``exclusive`` (heavy: megabytes, or
+a stream past the flow-control window) never shares a connection with a timed case: multi-megabyte
 messages beside other calls on one connection broke some stacks' calls (a grpc-js server's
 connection to a C++ client, a grpclib stream against grpc-go), and a long stream's bytes queued
-ahead of a deadline's first response. Where the backend gives the server a second name (``own_target``:
-``localhost`` beside ``127.0.0.1``, a container's network alias), a client dials it on a channel of
-its own, so the exclusive cases go there beside the deadline waits, once every session's are past
-their first half (a ``RollCall``), and only a measured case (whose clock their CPU would crowd)
-keeps apart from them; they are then off the run's critical path. Without one (a live target,
-compose) they go once every timed case is answered, beside untimed ones. Each case has a watchdog a
-little longer than its deadline: a case still unanswered then fails as *hung*, by name, the process
-is killed, and a fresh one is started for the cases still owed; other languages never notice. After
-its last result a client has ``GRACE_SECONDS`` to exit 0. Anything else (a non-zero exit,
-lingering, a crash, a line that answers no case) is a problem of the process, reported in a row of
-its own with the tail of its stderr, which is always kept.
+ahead of a deadline's first response. Where the backend gives the server a second name
+(``own_target``: ``localhost`` beside ``127.0.0.1``, a container's network alias), a client dials
+it on a channel of its own, so the exclusive cases go there beside the deadline waits, once every
+session's are past their first half (a ``RollCall``), and only a measured case (whose clock their
+CPU would crowd) keeps apart from them; they are then off the run's critical path. Without one (a
+live target, compose) they go once every timed case is answered, beside untimed ones. Each case has
+a watchdog a little longer than its deadline: a case still unanswered then fails as *hung*, by
+name, the process is killed, and a fresh one is started for the cases still owed; other languages
+never notice. After its last result a client has ``GRACE_SECONDS`` to exit 0. Anything else (a
+non-zero exit, lingering, a crash, a line that answers no case) is a problem of the process,
+reported in a row of its own with the tail of its stderr, which is always kept.
 """
 
 import contextlib
@@ -147,8 +147,8 @@ def run_session(
     """``variants``: the server variants, or a Future of them while they still start (a case
     that needs one waits for it; the others go at once). ``own_target``: the server's address
     under another name, for the exclusive cases' connection of their own (None: there is none);
-    ``gate``: the run's RollCall for the exclusive cases, shared by every session (default: this one's
-    alone)."""
+    ``gate``: the run's RollCall for the exclusive cases, shared by every session (default: this
+    one's alone)."""
     session = Session(language)
     window = window or WINDOW  # read at call time, so a test can narrow it
     schedule = Schedule(own_target, gate, language)
@@ -401,10 +401,10 @@ class Schedule:
         return case.exclusive and bool(self.own_target) and not case.server
 
     def may_send(self, case: Case, in_flight: dict, owed: deque) -> bool:
-        """An exclusive case (heavy: megabytes, a long stream) never shares a connection with a timed one. On
-        its own connection it only keeps apart from measured cases (their clocks), both ways;
-        on the server's one connection it waits until no timed case is owed or in flight (a
-        timed case owed again after a hang waits for it)."""
+        """An exclusive case (heavy: megabytes, a long stream) never shares a connection with a
+        timed one. On its own connection it only keeps apart from measured cases (their clocks),
+        both ways; on the server's one connection it waits until no timed case is owed or in
+        flight (a timed case owed again after a hang waits for it)."""
         in_window = [other for other, _, _ in in_flight.values()]
         if self._apart(case):
             opens = self.gate.latest()
